@@ -1,0 +1,73 @@
+"""Legacy loader profiles, discovered through the ``epmigrate.profiles`` group.
+
+A profile is a :class:`Profile` object registered as an entry point::
+
+    [project.entry-points."epmigrate.profiles"]
+    my-loader = "my_project.epmigrate_profile:PROFILE"
+
+The scanner and the hybrid loader share these objects, so this package must
+stay import-light (no libcst, click or tomlkit).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from epmigrate.errors import ProfileError
+from epmigrate.profiles.base import Delegated, LegacyFile, Profile, split_path_list
+
+__all__ = [
+    "GROUP",
+    "Delegated",
+    "LegacyFile",
+    "Profile",
+    "available_profiles",
+    "get_profile",
+    "split_path_list",
+]
+
+GROUP = "epmigrate.profiles"
+
+
+def available_profiles() -> dict[str, Profile]:
+    """Every installed profile by name, sorted by name.
+
+    A plugin that fails to load or is not a :class:`Profile` raises
+    :class:`ProfileError` naming the entry point, rather than vanishing.
+    """
+    found: dict[str, Profile] = {}
+    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        found.setdefault(ep.name, _load(ep.name, ep.value, ep.load))
+    return found
+
+
+def get_profile(profile: str | Profile) -> Profile:
+    """The profile named ``profile`` (a :class:`Profile` is returned as is)."""
+    if isinstance(profile, Profile):
+        return profile
+    for ep in entry_points(group=GROUP, name=profile):
+        return _load(ep.name, ep.value, ep.load)
+    names = sorted({ep.name for ep in entry_points(group=GROUP)})
+    raise ProfileError(
+        f"unknown profile {profile!r}; installed profiles: {', '.join(names) or 'none'}",
+        hint="run 'epmigrate profiles' to list them; a profile of your own is an entry "
+        f"point in group {GROUP!r}",
+    )
+
+
+def _load(name: str, value: str, load: object) -> Profile:
+    try:
+        obj = load()  # type: ignore[operator]
+    except Exception as exc:
+        raise ProfileError(
+            f"profile {name!r} ({value}) could not be loaded: {exc}",
+            hint="fix or uninstall the package that provides it",
+        ) from exc
+    if callable(obj) and not isinstance(obj, Profile):
+        obj = obj()
+    if not isinstance(obj, Profile):
+        raise ProfileError(
+            f"profile {name!r} ({value}) is a {type(obj).__name__}, not an epmigrate Profile",
+            hint="point the entry point at a Profile instance",
+        )
+    return obj

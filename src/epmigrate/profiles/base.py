@@ -1,0 +1,166 @@
+"""The :class:`Profile` rule set that describes one legacy loader."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+ClassRule = Literal["capitalize", "upper-first", "any"]
+"""How a loader derives the class name from a file stem.
+
+``capitalize``: ``stem.capitalize()`` (first letter upper, the rest lower);
+``upper-first``: ``stem[0].upper() + stem[1:]``; ``any``: every class that
+derives from a base is loaded, whatever the file is called.
+"""
+
+
+def split_path_list(paths: str | Sequence[str], *, split: bool = True) -> list[str]:
+    """Directories from a ``:``-joined string (as in service configs) or a list.
+
+    Empty parts are dropped. With ``split=False`` a string is one directory,
+    as for loaders that never split their setting.
+    """
+    if isinstance(paths, str):
+        parts = paths.split(":") if split else [paths]
+    else:
+        parts = []
+        for p in paths:
+            parts.extend(os.fspath(p).split(":") if split else [os.fspath(p)])
+    return [p for p in parts if p]
+
+
+@dataclass(frozen=True)
+class LegacyFile:
+    """A file the loader would consider, in the loader's order.
+
+    ``relpath`` is relative to the scanned directory with ``/`` separators;
+    ``subpackage`` holds the package parts between the scanned directory and
+    the file (non-empty only for recursive profiles).
+    """
+
+    path: str
+    relpath: str
+    stem: str
+    subpackage: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delegated:
+    """A sub-package the loader hands over to its own ``extension`` callable."""
+
+    path: str
+    relpath: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One legacy loader's rules, shared by the scanner and the hybrid loader.
+
+    Third parties describe their own loader with an instance of this class (or
+    a subclass overriding :meth:`iter_files` or :meth:`expected_class`) and
+    register it as an entry point in group ``epmigrate.profiles``.
+    """
+
+    name: str
+    summary: str
+    class_rule: ClassRule
+    recursive: bool = False
+    """Walk sub-directories (only those with ``__init__.py``, as ``os.walk`` loaders did)."""
+    sort_files: bool = True
+    """``sorted()`` order; otherwise plain ``os.listdir`` order, as the loader saw it."""
+    split_paths: bool = True
+    """A path setting is ``:``-joined directories; otherwise one directory."""
+    skip_underscore: bool = True
+    """Skip files whose stem starts with ``_``."""
+    include_pyc: bool = False
+    """Also consider ``.pyc`` files that have no ``.py`` beside them."""
+    skip_files: frozenset[str] = field(default_factory=frozenset)
+    """File names the loader skips explicitly."""
+    default_bases: tuple[str, ...] = ()
+    """Qualified names of the descriptor bases; a leading ``*.`` matches any package."""
+    alias_sources: tuple[str, ...] = ("get_alias",)
+    """Where the alias lives: ``get_alias``, ``alias`` (class attribute), ``api_definition``."""
+    base_check: bool = True
+    """The loader rejects classes that do not derive from a base (nova duck-types)."""
+    import_by: Literal["stem", "dotted"] = "stem"
+    """``stem``: the file runs as a fresh top-level module; ``dotted``: imported by package."""
+    abort_on_error: bool = False
+    """One bad file (or duplicate alias) aborts the whole load."""
+    delegate_name: str | None = None
+    """A sub-package whose ``__init__`` defines this name is delegated to (nova)."""
+    group_template: str = "{package}.api.extensions"
+    """Default entry-point group; ``{package}`` is the top-level package."""
+
+    def paths(self, value: str | Sequence[str]) -> list[str]:
+        """The directories of a path setting, split the way this loader splits it."""
+        return split_path_list(value, split=self.split_paths)
+
+    def expected_class(self, stem: str) -> str | None:
+        """The class name the loader looks up in ``stem``'s file (None: any class)."""
+        if self.class_rule == "any" or not stem:
+            return None
+        if self.class_rule == "capitalize":
+            return stem.capitalize()
+        return stem[0].upper() + stem[1:]
+
+    def counts(self, filename: str, siblings: frozenset[str] = frozenset()) -> bool:
+        """Whether the loader considers a directory entry named ``filename``."""
+        stem, ext = os.path.splitext(filename)
+        if filename in self.skip_files or stem == "__init__":
+            return False
+        if self.skip_underscore and stem.startswith("_"):
+            return False
+        if self.recursive:
+            # os.walk loaders compare the suffix exactly.
+            if ext == ".py":
+                return True
+            return self.include_pyc and ext == ".pyc" and f"{stem}.py" not in siblings
+        return ext.lower() == ".py"
+
+    def iter_files(
+        self,
+        directory: str,
+        delegates: Callable[[str], bool] | None = None,
+    ) -> Iterator[LegacyFile | Delegated]:
+        """Yield the files of ``directory`` the loader would try, in its order.
+
+        ``delegates(package_dir)`` tells whether a sub-package takes over its
+        own loading (only asked when :attr:`delegate_name` is set). Entries
+        that cannot be listed raise ``OSError`` from ``os.listdir``.
+        """
+        yield from self._walk(directory, directory, (), delegates)
+
+    def _walk(
+        self,
+        top: str,
+        directory: str,
+        subpackage: tuple[str, ...],
+        delegates: Callable[[str], bool] | None,
+    ) -> Iterator[LegacyFile | Delegated]:
+        names = os.listdir(directory)
+        if self.sort_files:
+            names = sorted(names)
+        siblings = frozenset(names)
+        subdirs: list[str] = []
+        for name in names:
+            path = os.path.join(directory, name)
+            if self.recursive and os.path.isdir(path) and not os.path.islink(path):
+                subdirs.append(name)
+                continue
+            if self.counts(name, siblings):
+                rel = "/".join((*subpackage, name))
+                yield LegacyFile(path, rel, os.path.splitext(name)[0], subpackage)
+        for name in subdirs:
+            path = os.path.join(directory, name)
+            if not os.path.isfile(os.path.join(path, "__init__.py")):
+                continue
+            if self.delegate_name and delegates is not None and delegates(path):
+                yield Delegated(path, "/".join((*subpackage, name)))
+                continue
+            yield from self._walk(top, path, (*subpackage, name), delegates)
+
+    def default_group(self, package: str | None) -> str:
+        """The entry-point group to write when the user names none."""
+        return self.group_template.format(package=package or "legacy")
