@@ -109,3 +109,22 @@ def group_by(specs: Iterable[EntryPointSpec]) -> dict[str, list[EntryPointSpec]]
     for spec in specs:
         out.setdefault(spec.group, []).append(spec)
     return out
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What a rewriter produced: the new text and the plan per group.
+
+    ``target`` names where the entries went, e.g. ``[options.entry_points]`` or
+    ``[project.entry-points."group"]``, for messages.
+    """
+
+    original: str
+    text: str
+    plans: tuple[MergePlan, ...]
+    target: str
+
+    @property
+    def changed(self) -> bool:
+        """Whether the text differs from the original."""
+        return self.text != self.original
