@@ -1,0 +1,426 @@
+"""The static scanner: what a legacy loader would load, without running it.
+
+``scan()`` lists each directory with the profile's rules, reads every file
+once with libcst (facts cached on disk), follows imports across modules with
+:class:`~epmigrate.scan.resolve.Index`, and returns the extensions and
+findings. No scanned code runs: modules are located on the search path and
+read as text, never imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import stat
+import tokenize
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import libcst as cst
+
+from epmigrate import __version__
+from epmigrate.errors import EpmigrateError
+from epmigrate.model import EntryPointSpec, Extension, Finding, Severity, Status
+from epmigrate.profiles import Delegated, LegacyFile, Profile, get_profile
+from epmigrate.scan import ast_facts, codes, cst_facts
+from epmigrate.scan.cache import Cache
+from epmigrate.scan.facts import ModuleFacts
+from epmigrate.scan.locate import Located, Locator, PackagePlace, default_search_path, package_of
+from epmigrate.scan.resolve import ClassT, ExternalT, Index, Unresolved, base_matches
+
+__all__ = ["Cache", "ScanError", "ScanResult", "scan"]
+
+Progress = Callable[[int, int], None]
+"""Called with (files done, files in all) as the scan reads files."""
+
+
+class ScanError(EpmigrateError):
+    """The scan cannot start: a missing directory, no base classes."""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything one scan found, in the legacy loader's order."""
+
+    profile: str
+    group: str
+    paths: tuple[str, ...]
+    extensions: tuple[Extension, ...]
+    findings: tuple[Finding, ...]
+    files: int
+    epmigrate_version: str = __version__
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any finding is an error (``scan`` then exits 1)."""
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def entry_points(self) -> list[EntryPointSpec]:
+        """The entry points a migration writes: every loaded extension in a package."""
+        return [
+            ep
+            for ext in self.extensions
+            if ext.status is Status.LOADED and (ep := ext.entry_point) is not None
+        ]
+
+
+@dataclass
+class _File:
+    directory: str
+    item: LegacyFile
+    shown: str
+    module: str | None
+    facts: ModuleFacts | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def scan(
+    paths: str | Sequence[str],
+    profile: str | Profile = "neutron",
+    *,
+    bases: Sequence[str] = (),
+    search_path: Sequence[str] = (),
+    group: str | None = None,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan legacy extension directories the way ``profile``'s loader reads them.
+
+    ``paths`` is a list of directories or a ``:``-joined string, as in a
+    service config. ``bases`` overrides the profile's base classes (qualified
+    names). ``search_path`` directories come first when resolving imports,
+    before the scanned directories' import roots and this interpreter's
+    ``sys.path``. ``cache=None`` disables the content cache.
+    """
+    prof = get_profile(profile)
+    dirs = prof.paths(paths)
+    if not dirs:
+        raise ScanError("no directory to scan", hint="name at least one directory")
+    for d in dirs:
+        if not os.path.isdir(d):
+            what = "is not a directory" if os.path.exists(d) else "does not exist"
+            raise ScanError(f"{d} {what}", hint="pass the directory that holds the extensions")
+    base_names = frozenset(bases or prof.default_bases)
+    if not base_names and (prof.base_check or prof.class_rule == "any"):
+        raise ScanError(
+            f"profile {prof.name!r} has no default base classes",
+            hint="name them with --base package.module.Class",
+        )
+    places = {d: package_of(d) for d in dirs}
+    locator = Locator(default_search_path([p.root for p in places.values()], search_path))
+    reader = _Reader(cache)
+    index = Index(locator, reader.consulted)
+    findings: list[Finding] = []
+    files: list[_File] = []
+    for d in dirs:
+        files.extend(_list(d, prof, places[d], reader, findings))
+    for n, f in enumerate(files, 1):
+        reader.scanned(f)
+        if f.facts is not None and f.module is not None:
+            index.add(Located(f.module, f.item.path, f.item.stem == "__init__"), f.facts)
+        elif f.facts is not None:
+            index.add(Located(_loose_name(f), f.item.path, False), f.facts)
+        if progress is not None:
+            progress(n, len(files))
+    top = next((p.package for p in places.values() if p.package), None)
+    grp = group or prof.default_group(top.split(".")[0] if top else None)
+    extensions: list[Extension] = []
+    for f in files:
+        extensions.extend(_judge(f, prof, index, base_names, grp))
+        findings.extend(f.findings)
+    findings.extend(_duplicates(extensions, prof))
+    return ScanResult(
+        profile=prof.name,
+        group=grp,
+        paths=tuple(dirs),
+        extensions=tuple(extensions),
+        findings=tuple(findings),
+        files=len(files),
+    )
+
+
+def _loose_name(f: _File) -> str:
+    # A file outside any package still gets a unique name in the index, so
+    # names inside it resolve; it can never collide with a dotted module name.
+    return f"<{f.directory}>.{f.item.relpath}"
+
+
+def _list(
+    directory: str,
+    prof: Profile,
+    place: PackagePlace,
+    reader: _Reader,
+    findings: list[Finding],
+) -> list[_File]:
+    if place.package is None:
+        findings.append(codes.not_importable(directory))
+    out: list[_File] = []
+    try:
+        items = list(prof.iter_files(directory, reader.delegates(prof)))
+    except OSError as exc:
+        findings.append(codes.unreadable(directory, exc))
+        return out
+    for item in items:
+        shown = os.path.join(directory, item.relpath)
+        if isinstance(item, Delegated):
+            findings.append(codes.delegated(shown, prof))
+            continue
+        module = None
+        if place.package is not None:
+            module = ".".join((place.package, *item.subpackage, item.stem))
+        out.append(_File(directory, item, shown, module))
+    return out
+
+
+class _Reader:
+    """Reads files once: scanned ones with libcst, consulted ones with ast."""
+
+    def __init__(self, cache: Cache | None) -> None:
+        self.cache = cache
+
+    def scanned(self, f: _File) -> None:
+        path = f.item.path
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            f.findings.append(codes.unreadable(f.shown, exc))
+            return
+        if not stat.S_ISREG(st.st_mode):
+            f.findings.append(codes.not_a_file(f.shown, st))
+            return
+        if f.item.path.endswith(".pyc"):
+            f.findings.append(codes.bytecode_only(f.shown))
+            return
+        if self.cache is not None:
+            hit = self.cache.get(path, st, "cst")
+            if hit is not None:
+                self._restore(f, hit)
+                return
+        entry = self._read_cst(f, path)
+        if self.cache is not None:
+            self.cache.put(path, st, "cst", entry)
+
+    def _restore(self, f: _File, entry: dict[str, Any]) -> None:
+        if "facts" in entry:
+            f.facts = ModuleFacts.from_json(entry["facts"])
+        else:
+            code: str = entry["error"][0]
+            line: int | None = entry["error"][1]
+            message: str = entry["error"][2]
+            f.findings.append(codes.file_error(code, f.shown, line, message))
+
+    def _read_cst(self, f: _File, path: str) -> dict[str, Any]:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            f.findings.append(codes.unreadable(f.shown, exc))
+            return {"error": [codes.UNREADABLE, None, codes.os_reason(exc)]}
+        try:
+            source = _decode(data)
+        except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+            line, message = codes.decode_reason(exc)
+            f.findings.append(codes.file_error(codes.UNDECODABLE, f.shown, line, message))
+            return {"error": [codes.UNDECODABLE, line, message]}
+        try:
+            module = cst_facts.parse(source)
+        except cst.ParserSyntaxError as exc:
+            line, message = _syntax_error(source, exc)
+            f.findings.append(codes.file_error(codes.SYNTAX, f.shown, line, message))
+            return {"error": [codes.SYNTAX, line, message]}
+        except RecursionError:
+            message = "the file nests expressions too deeply to parse"
+            f.findings.append(codes.file_error(codes.SYNTAX, f.shown, None, message))
+            return {"error": [codes.SYNTAX, None, message]}
+        try:
+            f.facts = cst_facts.module_facts(module, source)
+        except RecursionError:
+            message = "the file nests statements too deeply to read"
+            f.findings.append(codes.file_error(codes.SYNTAX, f.shown, None, message))
+            return {"error": [codes.SYNTAX, None, message]}
+        return {"facts": f.facts.to_json()}
+
+    def consulted(self, located: Located) -> ModuleFacts | None:
+        """Facts of a module resolution needs (``None`` when it cannot be read)."""
+        try:
+            st = os.stat(located.path)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            if self.cache is not None:
+                hit = self.cache.get(located.path, st, "ast")
+                if hit is not None:
+                    facts = hit.get("facts")
+                    return ModuleFacts.from_json(facts) if facts else None
+            with open(located.path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        try:
+            result: ModuleFacts | None = ast_facts.module_facts(data)
+        except (SyntaxError, ValueError, RecursionError, UnicodeDecodeError):
+            result = None
+        if self.cache is not None:
+            self.cache.put(located.path, st, "ast", {"facts": result.to_json() if result else None})
+        return result
+
+    def delegates(self, prof: Profile) -> Callable[[str], bool] | None:
+        """Whether a sub-package defines the profile's delegate name (read, not run)."""
+        name = prof.delegate_name
+        if name is None:
+            return None
+
+        def check(package_dir: str) -> bool:
+            init = os.path.join(package_dir, "__init__.py")
+            facts = self.consulted(Located("__delegate__", init, True))
+            return facts is not None and name in facts.bindings
+
+        return check
+
+
+def _syntax_error(source: str, exc: cst.ParserSyntaxError) -> tuple[int, str]:
+    """Python's own message and line when it agrees the file is broken, else libcst's."""
+    try:
+        compile(source, "<scanned>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as py_exc:
+        return py_exc.lineno or exc.raw_line, f"syntax error: {py_exc.msg}; the loader fails on it"
+    except (ValueError, RecursionError):
+        pass
+    return exc.raw_line, f"syntax error: {exc.message}; the loader fails on it"
+
+
+def _decode(data: bytes) -> str:
+    """Source bytes to text the way Python reads a module (PEP 263 cookie, BOM)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _judge(
+    f: _File, prof: Profile, index: Index, bases: frozenset[str], group: str
+) -> list[Extension]:
+    facts = f.facts
+    if facts is None:
+        return []
+    module_name = f.module or _loose_name(f)
+    out: list[Extension] = []
+    expected = prof.expected_class(f.item.stem)
+    loaded_here: set[str] = set()
+
+    def make(cls_name: str, line: int, status: Status, alias: tuple[str | None, str]) -> Extension:
+        return Extension(
+            path=f.shown,
+            line=line,
+            module=f.module,
+            class_name=cls_name,
+            name=f.item.stem,
+            group=group,
+            alias=alias[0],
+            alias_reason=alias[1] or None,
+            status=status,
+            directory=f.directory,
+        )
+
+    stem_fails = prof.import_by == "stem" and bool(facts.relative_imports)
+    if stem_fails:
+        f.findings.append(codes.relative_import(f.shown, facts.relative_imports[0], f.item.stem))
+
+    if expected is not None:
+        binding = facts.bindings.get(expected)
+        if binding is None and not (facts.stars or facts.dynamic):
+            f.findings.append(codes.helper_file(f.shown, expected, prof))
+        else:
+            target = index.resolve(module_name, expected)
+            line = binding.line if binding else 1
+            if isinstance(target, ClassT):
+                verdict = index.derives(target, bases)
+                alias = _alias(index, target, prof)
+                if stem_fails:
+                    status = Status.NEVER_LOADED
+                elif not prof.base_check or verdict.derives:
+                    status = Status.LOADED
+                elif verdict.derives is None:
+                    status = Status.UNVERIFIED
+                    f.findings.append(
+                        codes.base_unresolved(f.shown, line, expected, verdict.reason)
+                    )
+                else:
+                    status = Status.NOT_EXTENSION
+                    f.findings.append(codes.not_extension(f.shown, line, expected, bases))
+                out.append(make(expected, line, status, alias))
+                loaded_here.add(target.qualname)
+                if target.module == module_name:
+                    loaded_here.update(c.qualname for c in index.mro(target)[0])
+            else:
+                reason = (
+                    target.reason
+                    if isinstance(target, Unresolved | ExternalT)
+                    else f"{expected} is not a class"
+                )
+                f.findings.append(codes.base_unresolved(f.shown, line, expected, reason))
+                out.append(make(expected, line, Status.UNVERIFIED, (None, reason)))
+
+    # Classes of this file that derive from a base but that the rule never
+    # reaches (or, for the subclass profile, that it loads).
+    for name, binding in facts.bindings.items():
+        if binding.kind != "class" or binding.cls is None or name == expected:
+            continue
+        cls = ClassT(module_name, binding.cls)
+        if cls.qualname in loaded_here or binding.cls.abstract or base_matches(cls.qualname, bases):
+            continue
+        verdict = index.derives(cls, bases)
+        if expected is None:
+            if verdict.derives:
+                out.append(make(name, binding.line, Status.LOADED, _alias(index, cls, prof)))
+            elif verdict.derives is None:
+                f.findings.append(
+                    codes.base_unresolved(f.shown, binding.line, name, verdict.reason)
+                )
+        elif verdict.derives:
+            f.findings.append(codes.never_loaded(f.shown, binding.line, name, expected, prof))
+            out.append(make(name, binding.line, Status.NEVER_LOADED, _alias(index, cls, prof)))
+
+    if expected is None and len(out) > 1:
+        out = [replace(e, name=f"{e.name}.{e.class_name}") for e in out]
+    for call in facts.calls:
+        f.findings.append(codes.import_time_call(f.shown, call, prof, f.module, f.item.stem))
+    return out
+
+
+def _alias(index: Index, cls: ClassT, prof: Profile) -> tuple[str | None, str]:
+    """The alias the loader would read, or ``(None, reason)``."""
+    chain, stop = index.mro(cls)
+    sources = [s for s in prof.alias_sources if s != "api_definition"]
+    for klass in chain:
+        for source in sources:
+            if source == "get_alias" and source in klass.cls.returns:
+                return index.evaluate(klass.module, klass.cls.returns[source], cls)
+            if source == "alias" and source in klass.cls.attrs:
+                return index.evaluate(klass.module, klass.cls.attrs[source], cls)
+    if "api_definition" in prof.alias_sources:
+        # APIExtensionDescriptor.get_alias() returns api_definition.ALIAS; when
+        # that base cannot be read, the same rule is applied here.
+        for klass in chain:
+            if "api_definition" in klass.cls.attrs:
+                return index.evaluate(klass.module, ("ref", "cls.api_definition.ALIAS"), cls)
+    where = " or ".join(prof.alias_sources)
+    return None, stop or f"no {where} found on {cls.cls.name} or its bases"
+
+
+def _duplicates(extensions: Sequence[Extension], prof: Profile) -> list[Finding]:
+    out: list[Finding] = []
+    first_alias: dict[str, Extension] = {}
+    first_name: dict[str, Extension] = {}
+    for ext in extensions:
+        if ext.status is not Status.LOADED:
+            continue
+        if ext.alias is not None:
+            kept = first_alias.setdefault(ext.alias, ext)
+            if kept is not ext:
+                out.append(codes.duplicate_alias(ext, kept, prof))
+        kept = first_name.setdefault(ext.name, ext)
+        if kept is not ext:
+            out.append(codes.duplicate_name(ext, kept))
+    return out

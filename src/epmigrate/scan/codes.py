@@ -1,0 +1,252 @@
+"""Findings with stable codes. docs/scan-json.md lists every code.
+
+Each constructor says what happened, what the legacy loader does about it and
+what the maintainer can do.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+
+from epmigrate.model import Extension, Finding, Severity
+from epmigrate.profiles import Profile
+from epmigrate.scan.facts import Call
+
+SYNTAX = "EPM001"
+UNDECODABLE = "EPM002"
+UNREADABLE = "EPM003"
+NOT_A_FILE = "EPM004"
+BYTECODE_ONLY = "EPM005"
+NOT_IMPORTABLE = "EPM010"
+HELPER_FILE = "EPM101"
+NEVER_LOADED = "EPM102"
+DUPLICATE_ALIAS = "EPM103"
+IMPORT_TIME_CALL = "EPM104"
+BASE_UNRESOLVED = "EPM105"
+NOT_EXTENSION = "EPM106"
+RELATIVE_IMPORT = "EPM107"
+DUPLICATE_NAME = "EPM108"
+DELEGATED = "EPM109"
+
+ALL = {
+    SYNTAX: "syntax-error",
+    UNDECODABLE: "undecodable-file",
+    UNREADABLE: "unreadable",
+    NOT_A_FILE: "not-a-file",
+    BYTECODE_ONLY: "bytecode-only",
+    NOT_IMPORTABLE: "not-importable",
+    HELPER_FILE: "helper-file",
+    NEVER_LOADED: "never-loaded",
+    DUPLICATE_ALIAS: "duplicate-alias",
+    IMPORT_TIME_CALL: "import-time-call",
+    BASE_UNRESOLVED: "base-unresolved",
+    NOT_EXTENSION: "not-extension",
+    RELATIVE_IMPORT: "relative-import",
+    DUPLICATE_NAME: "duplicate-name",
+    DELEGATED: "delegated-package",
+}
+"""Every code with its short name."""
+
+
+def os_reason(exc: OSError) -> str:
+    """An OS error as a short sentence without the path (the finding has it)."""
+    return exc.strerror or str(exc)
+
+
+def decode_reason(exc: Exception) -> tuple[int | None, str]:
+    """Line and message for a file Python could not decode."""
+    if isinstance(exc, UnicodeDecodeError):
+        return None, (
+            f"cannot decode byte {exc.object[exc.start]:#04x} at offset {exc.start} "
+            f"as {exc.encoding}; save the file as UTF-8 or declare its encoding (PEP 263)"
+        )
+    if isinstance(exc, SyntaxError):
+        return exc.lineno, f"bad encoding declaration: {exc.msg}"
+    return None, f"unknown encoding: {exc}"
+
+
+def file_error(code: str, path: str, line: int | None, message: str) -> Finding:
+    """A file the loader would fail on (syntax error, undecodable, unreadable)."""
+    return Finding(code, Severity.ERROR, path, line, message)
+
+
+def unreadable(path: str, exc: OSError) -> Finding:
+    """A file or directory that cannot be read."""
+    return Finding(
+        UNREADABLE,
+        Severity.ERROR,
+        path,
+        None,
+        f"cannot be read: {os_reason(exc)}; fix its permissions or remove it",
+    )
+
+
+def not_a_file(path: str, st: os.stat_result) -> Finding:
+    """A directory entry with a module's name that is not a regular file."""
+    kind = (
+        "a directory"
+        if stat.S_ISDIR(st.st_mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(st.st_mode)
+        else "not a regular file"
+    )
+    return Finding(
+        NOT_A_FILE,
+        Severity.ERROR,
+        path,
+        None,
+        f"is {kind}; the loader tries to execute it and fails; rename or remove it",
+    )
+
+
+def bytecode_only(path: str) -> Finding:
+    """A ``.pyc`` without source: the loader runs it, the scanner cannot read it."""
+    return Finding(
+        BYTECODE_ONLY,
+        Severity.WARNING,
+        path,
+        None,
+        "compiled file without its .py source: the loader runs it but it cannot be "
+        "scanned; restore the source or remove it",
+    )
+
+
+def not_importable(directory: str) -> Finding:
+    """A scanned directory outside any importable package."""
+    return Finding(
+        NOT_IMPORTABLE,
+        Severity.ERROR,
+        directory,
+        None,
+        "is not inside an importable package (no __init__.py), so entry points cannot "
+        "point at its files: add __init__.py up to a top-level package that is "
+        "installed, or turn the files into a package with "
+        "'epmigrate write --new-package DIST_NAME --path DIR OUTDIR'",
+    )
+
+
+def helper_file(path: str, expected: str, prof: Profile) -> Finding:
+    """A file without the expected class: the loader skips it."""
+    return Finding(
+        HELPER_FILE,
+        Severity.INFO,
+        path,
+        None,
+        f"defines no {expected}: the {prof.name} loader skips it "
+        "('Did not find expected name'); a helper module, nothing to migrate",
+    )
+
+
+def never_loaded(path: str, line: int, name: str, expected: str, prof: Profile) -> Finding:
+    """An extension class whose name the loader's rule never looks up."""
+    return Finding(
+        NEVER_LOADED,
+        Severity.WARNING,
+        path,
+        line,
+        f"{name} is an extension class, but the {prof.name} loader only looks up "
+        f"{expected} in this file, so it is never loaded today; an entry point for it "
+        "would start loading it: add one only if that is wanted",
+    )
+
+
+def not_extension(path: str, line: int, name: str, bases: Iterable[str]) -> Finding:
+    """The expected class exists but does not derive from a base."""
+    return Finding(
+        NOT_EXTENSION,
+        Severity.WARNING,
+        path,
+        line,
+        f"{name} does not derive from {' or '.join(sorted(bases))}: the loader rejects it; "
+        "if it is an extension, pass its base with --base",
+    )
+
+
+def base_unresolved(path: str, line: int, name: str, reason: str) -> Finding:
+    """Whether a class is an extension cannot be told statically."""
+    return Finding(
+        BASE_UNRESOLVED,
+        Severity.WARNING,
+        path,
+        line,
+        f"cannot tell whether {name} is an extension: {reason}",
+    )
+
+
+def relative_import(path: str, line: int, stem: str) -> Finding:
+    """A relative import in a file the loader runs as a top-level module."""
+    return Finding(
+        RELATIVE_IMPORT,
+        Severity.WARNING,
+        path,
+        line,
+        f"relative import: the loader executes this file as the top-level module "
+        f"{stem!r}, where relative imports fail, so it never loads today; under an entry "
+        "point it would load",
+    )
+
+
+def import_time_call(
+    path: str, call: Call, prof: Profile, module: str | None, stem: str
+) -> Finding:
+    """Code that runs when the file is executed, beyond defining names."""
+    what = "assigns" if call.kind == "patch" else "calls"
+    if prof.import_by == "stem":
+        when = (
+            f"the {prof.name} loader runs this file as a fresh module {stem!r} on every "
+            f"load; an entry point imports {module or 'it'} once, later or never"
+        )
+    else:
+        when = "an entry point runs it only when the extension is loaded"
+    return Finding(
+        IMPORT_TIME_CALL,
+        Severity.WARNING,
+        path,
+        call.line,
+        f"{what} {call.text} at import time: {when}; check the side effect still happens",
+    )
+
+
+def duplicate_alias(ext: Extension, kept: Extension, prof: Profile) -> Finding:
+    """Two loaded extensions with one alias."""
+    if prof.abort_on_error:
+        effect = f"the {prof.name} loader aborts the whole load on it"
+        severity = Severity.ERROR
+    else:
+        effect = f"the {prof.name} loader keeps {kept.class_name} ({kept.path}), loaded first"
+        severity = Severity.WARNING
+    if not prof.sort_files:
+        effect += " (in this directory's listing order, which differs between machines)"
+    return Finding(
+        DUPLICATE_ALIAS,
+        severity,
+        ext.path,
+        ext.line,
+        f"alias {ext.alias!r} of {ext.class_name} duplicates {kept.class_name}: {effect}",
+    )
+
+
+def duplicate_name(ext: Extension, kept: Extension) -> Finding:
+    """Two extensions that would get one entry-point name."""
+    return Finding(
+        DUPLICATE_NAME,
+        Severity.WARNING,
+        ext.path,
+        ext.line,
+        f"entry-point name {ext.name!r} is also given to {kept.class_name} ({kept.path}); "
+        "write with --name alias or rename one file",
+    )
+
+
+def delegated(path: str, prof: Profile) -> Finding:
+    """A sub-package that loads its own extensions (nova)."""
+    return Finding(
+        DELEGATED,
+        Severity.INFO,
+        path,
+        None,
+        f"defines {prof.delegate_name!r}: the loader hands this package over to it instead "
+        "of reading its files; migrate what it loads by hand",
+    )

@@ -1,0 +1,323 @@
+"""Facts of a scanned file, read with libcst.
+
+Scanned files go through libcst because legacy extension code may use syntax
+the running interpreter no longer accepts (``async`` as a name, for one), and
+libcst parses every Python 3 grammar. Only top-level statements, class bodies
+and the ``return`` statements of methods are visited: bindings at module level
+are all that import resolution needs, and a full visit (or libcst's scope and
+position metadata, 7-12x a parse) would cost more than the parse itself.
+
+Line numbers come from the standard library's ``ast``, which costs under a
+tenth of a libcst parse: both trees hold the same statements in the same
+order (see :func:`ast_statement_lines`). When ``ast`` cannot read the file,
+libcst's own position metadata is used instead.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from epmigrate.scan.facts import Binding, Call, ClassFacts, Expr, ModuleFacts, StarImport, unknown
+
+LineOf = Callable[[cst.CSTNode], int]
+
+_DYNAMIC_CALLS = frozenset({"exec", "setattr", "globals", "__import__"})
+
+
+def parse(source: str) -> cst.Module:
+    """Parse with libcst, accepting every Python 3 grammar it knows."""
+    return cst.parse_module(source)
+
+
+def module_facts(module: cst.Module, source: str) -> ModuleFacts:
+    """The facts of a parsed module; ``source`` is the text it was parsed from."""
+    try:
+        lines: Iterator[int] = iter(ast_statement_lines(ast.parse(source)))
+
+        def line_of(node: cst.CSTNode) -> int:
+            return next(lines)
+
+        return _Walker(module, line_of).run()
+    except (SyntaxError, ValueError, StopIteration):
+        # ast refuses grammar libcst accepts (or NUL bytes): use libcst's positions.
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        return _Walker(wrapper.module, lambda node: positions[node].start.line).run()
+
+
+def ast_statement_lines(tree: ast.Module) -> list[int]:
+    """Line of every statement :class:`_Walker` visits, in the order it visits them.
+
+    Pre-order over statements, descending into compound statements and class
+    bodies but never into function bodies or ``match`` cases.
+    """
+    out: list[int] = []
+
+    def visit(stmts: Sequence[ast.stmt]) -> None:
+        for s in stmts:
+            out.append(s.lineno)
+            if isinstance(s, ast.ClassDef | ast.With | ast.AsyncWith):
+                visit(s.body)
+            elif isinstance(s, ast.If | ast.For | ast.AsyncFor | ast.While):
+                visit(s.body)
+                visit(s.orelse)
+            elif isinstance(s, ast.Try | ast.TryStar):
+                visit(s.body)
+                for h in s.handlers:
+                    visit(h.body)
+                visit(s.orelse)
+                visit(s.finalbody)
+
+    visit(tree.body)
+    return out
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr.value}" if head else None
+    return None
+
+
+def _import_name(node: cst.Attribute | cst.Name) -> str:
+    name = _dotted(node)
+    assert name is not None  # import names are always dotted names
+    return name
+
+
+class _Walker:
+    def __init__(self, module: cst.Module, line_of: LineOf) -> None:
+        self.module = module
+        self.line_of = line_of
+        self.facts = ModuleFacts()
+
+    def run(self) -> ModuleFacts:
+        self.block(self.module.body, conditional=False)
+        return self.facts
+
+    def code(self, node: cst.CSTNode, limit: int = 60) -> str:
+        text = " ".join(self.module.code_for_node(node).split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+    # -- statements -------------------------------------------------------
+    def statements(
+        self, body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement]
+    ) -> Iterator[tuple[cst.CSTNode, int]]:
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    yield small, self.line_of(small)
+            else:
+                yield stmt, self.line_of(stmt)
+
+    def suite(self, suite: cst.BaseSuite) -> Sequence[cst.BaseStatement | cst.BaseSmallStatement]:
+        return suite.body
+
+    def block(
+        self,
+        body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement],
+        *,
+        conditional: bool,
+    ) -> None:
+        for node, line in self.statements(body):
+            self.statement(node, line, conditional)
+
+    def nested(self, suite: cst.BaseSuite | None) -> None:
+        if suite is not None:
+            self.block(self.suite(suite), conditional=True)  # type: ignore[arg-type]
+
+    def statement(self, node: cst.CSTNode, line: int, conditional: bool) -> None:
+        facts = self.facts
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = _import_name(alias.name)
+                if alias.asname is not None:
+                    bound = _dotted(alias.asname.name)
+                    facts.bind(bound or full, Binding("module", line, target=full), conditional)
+                else:
+                    head = full.split(".")[0]
+                    facts.bind(head, Binding("module", line, target=head), conditional)
+        elif isinstance(node, cst.ImportFrom):
+            level = len(node.relative)
+            mod = _import_name(node.module) if node.module is not None else ""
+            if level:
+                facts.relative_imports.append(line)
+            if isinstance(node.names, cst.ImportStar):
+                facts.stars.append(StarImport(level, mod, line))
+                return
+            for alias in node.names:
+                name = _import_name(alias.name)
+                bound = _dotted(alias.asname.name) if alias.asname else name
+                facts.bind(
+                    bound or name,
+                    Binding("from", line, target=mod, attr=name, level=level),
+                    conditional,
+                )
+        elif isinstance(node, cst.Assign | cst.AnnAssign | cst.AugAssign):
+            self.assignment(node, line, conditional)
+        elif isinstance(node, cst.ClassDef):
+            cls = self.class_def(node, line)
+            facts.bind(node.name.value, Binding("class", line, cls=cls), conditional)
+        elif isinstance(node, cst.FunctionDef):
+            facts.bind(node.name.value, Binding("def", line), conditional)
+        elif isinstance(node, cst.Expr):
+            if isinstance(node.value, cst.Call):
+                self.call(node.value, line)
+        elif isinstance(node, cst.Del):
+            for name in _target_names(node.target):
+                facts.bind(name, Binding("unknown", line, reason=f"deleted at line {line}"), True)
+        elif isinstance(node, cst.If):
+            self.nested(node.body)
+            orelse = node.orelse
+            if isinstance(orelse, cst.If):
+                self.statement(orelse, self.line_of(orelse), True)
+            elif orelse is not None:
+                self.nested(orelse.body)
+        elif isinstance(node, cst.For | cst.While):
+            if isinstance(node, cst.For):
+                for name in _target_names(node.target):
+                    why = f"bound by a loop at line {line}"
+                    facts.bind(name, Binding("unknown", line, reason=why), True)
+            self.nested(node.body)
+            self.nested(node.orelse.body if node.orelse else None)
+        elif isinstance(node, cst.Try | cst.TryStar):
+            self.nested(node.body)
+            for handler in node.handlers:
+                self.nested(handler.body)
+            self.nested(node.orelse.body if node.orelse else None)
+            self.nested(node.finalbody.body if node.finalbody else None)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                if item.asname is not None:
+                    for name in _target_names(item.asname.name):
+                        why = f"bound by a with statement at line {line}"
+                        facts.bind(name, Binding("unknown", line, reason=why), True)
+            self.nested(node.body)
+
+    def assignment(
+        self, node: cst.Assign | cst.AnnAssign | cst.AugAssign, line: int, conditional: bool
+    ) -> None:
+        facts = self.facts
+        if isinstance(node, cst.AugAssign):
+            for name in _target_names(node.target):
+                why = f"changed in place at line {line}"
+                facts.bind(name, Binding("unknown", line, reason=why), True)
+            return
+        if node.value is None:
+            return
+        value = self.expr(node.value)
+        targets = (
+            [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        )
+        for target in targets:
+            if isinstance(target, cst.Name):
+                facts.bind(target.value, Binding("value", line, expr=value), conditional)
+            elif isinstance(target, cst.Attribute):
+                facts.calls.append(Call(line, f"{self.code(target)} = ...", "patch"))
+            elif isinstance(target, cst.Subscript):
+                text = self.code(target)
+                if text.startswith(("globals()", "vars()", "locals()")):
+                    facts.dynamic = f"assigns {text} at line {line}"
+            else:
+                for name in _target_names(target):
+                    why = f"unpacked from an expression at line {line}"
+                    facts.bind(name, Binding("unknown", line, reason=why), conditional)
+
+    def call(self, node: cst.Call, line: int) -> None:
+        callee = _dotted(node.func) or self.code(node.func)
+        self.facts.calls.append(Call(line, f"{callee}(...)"))
+        if callee in _DYNAMIC_CALLS or callee.startswith("globals()"):
+            self.facts.dynamic = f"calls {callee}() at line {line}"
+
+    def class_def(self, node: cst.ClassDef, line: int) -> ClassFacts:
+        bases: list[Expr] = []
+        for arg in node.bases:
+            if arg.keyword is None and not arg.star:
+                bases.append(self.expr(arg.value))
+            elif arg.star:
+                bases.append(unknown(f"bases unpacked from {self.code(arg.value)}"))
+        attrs: dict[str, Expr] = {}
+        returns: dict[str, Expr] = {}
+        abstract = False
+        for stmt, _line in self.statements(self.suite(node.body)):  # type: ignore[arg-type]
+            if isinstance(stmt, cst.Assign | cst.AnnAssign) and stmt.value is not None:
+                targets = (
+                    [t.target for t in stmt.targets]
+                    if isinstance(stmt, cst.Assign)
+                    else [stmt.target]
+                )
+                for target in targets:
+                    if isinstance(target, cst.Name):
+                        attrs[target.value] = self.expr(stmt.value)
+            elif isinstance(stmt, cst.FunctionDef):
+                returns[stmt.name.value] = self.returned(stmt)
+                abstract = abstract or any(
+                    (_dotted(d.decorator) or "").endswith("abstractmethod") for d in stmt.decorators
+                )
+            elif isinstance(stmt, cst.BaseCompoundStatement):
+                # Keep the line iterator aligned with ast's pre-order walk.
+                self.skip(stmt)
+        return ClassFacts(node.name.value, line, bases, attrs, returns, abstract)
+
+    def skip(self, node: cst.BaseCompoundStatement) -> None:
+        saved = self.facts
+        self.facts = ModuleFacts()
+        self.statement(node, 0, True)
+        self.facts = saved
+
+    def returned(self, func: cst.FunctionDef) -> Expr:
+        found = [
+            small
+            for stmt in self.suite(func.body)
+            if isinstance(stmt, cst.SimpleStatementLine)
+            for small in stmt.body
+            if isinstance(small, cst.Return)
+        ]
+        if len(found) != 1 or found[0].value is None:
+            return unknown(f"{func.name.value}() does not end in one return statement")
+        return self.expr(found[0].value)
+
+    # -- expressions --------------------------------------------------------
+    def expr(self, node: cst.BaseExpression) -> Expr:
+        if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+            value = node.evaluated_value
+            if isinstance(value, str):
+                return ("str", value)
+            return unknown(f"{self.code(node)} is not a str")
+        if isinstance(node, cst.Name | cst.Attribute):
+            dotted = _dotted(node)
+            if dotted is not None:
+                return ("ref", dotted)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return ("concat", [self.expr(node.left), self.expr(node.right)])
+        if isinstance(node, cst.FormattedString):
+            parts: list[Expr] = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    parts.append(("str", part.value))
+                elif (
+                    isinstance(part, cst.FormattedStringExpression)
+                    and part.conversion is None
+                    and part.format_spec is None
+                ):
+                    parts.append(self.expr(part.expression))
+                else:
+                    return unknown(f"{self.code(node)} formats a value")
+            return ("concat", parts)
+        return unknown(f"{self.code(node)} is not a constant")
+
+
+def _target_names(node: cst.CSTNode) -> list[str]:
+    if isinstance(node, cst.Name):
+        return [node.value]
+    if isinstance(node, cst.Tuple | cst.List):
+        return [n for el in node.elements for n in _target_names(el.value)]
+    if isinstance(node, cst.StarredElement):
+        return _target_names(node.value)
+    return []

@@ -1,0 +1,177 @@
+"""What the scanner knows about one module, as plain data.
+
+A module is reduced to its top-level *bindings* (imports, assignments,
+classes, functions), its star imports and the calls it makes at import time.
+Expressions are kept in a tiny neutral form so that constants can be folded
+across modules without the syntax tree:
+
+* ``("str", value)``: a string literal;
+* ``("ref", "a.b.c")``: a dotted name;
+* ``("concat", [expr, ...])``: ``+`` of expressions;
+* ``("unknown", reason)``: anything else, with why.
+
+Facts are JSON-serialisable so the content cache can store them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Expr = tuple[Any, ...]
+
+
+def unknown(reason: str) -> Expr:
+    """An expression the scanner does not evaluate, with the reason."""
+    return ("unknown", reason)
+
+
+def expr_from_json(data: Any) -> Expr:
+    """Rebuild an expression from its JSON form (lists become tuples)."""
+    kind = data[0]
+    if kind == "concat":
+        return ("concat", [expr_from_json(x) for x in data[1]])
+    return (kind, data[1])
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    """A class statement: its bases and the class-level facts aliases need."""
+
+    name: str
+    line: int
+    bases: list[Expr]
+    attrs: dict[str, Expr] = field(default_factory=dict)
+    """Class-level ``NAME = expr`` assignments."""
+    returns: dict[str, Expr] = field(default_factory=dict)
+    """For each method: what its one ``return`` gives (``unknown`` when not one)."""
+    abstract: bool = False
+    """Has ``@abstractmethod`` methods: never instantiated by a loader."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a top-level name is bound to.
+
+    ``kind`` is one of ``module`` (``import a.b as c``: ``target`` is ``a.b``),
+    ``from`` (``from .x import y``: ``level``, ``target`` = ``x``, ``attr`` = ``y``),
+    ``value`` (``expr``), ``class`` (``cls``), ``def`` or ``unknown`` (``reason``).
+    """
+
+    kind: str
+    line: int
+    target: str = ""
+    attr: str = ""
+    level: int = 0
+    expr: Expr | None = None
+    cls: ClassFacts | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class StarImport:
+    """``from module import *``: names may come from there."""
+
+    level: int
+    module: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Call:
+    """Code that runs when the module is imported, beyond defining names."""
+
+    line: int
+    text: str
+    kind: str = "call"
+    """``call`` for a bare call, ``patch`` for assigning an attribute of another object."""
+
+
+@dataclass
+class ModuleFacts:
+    """Everything the scanner keeps of one module."""
+
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    stars: list[StarImport] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    relative_imports: list[int] = field(default_factory=list)
+    dynamic: str = ""
+    """Non-empty when the module defines names dynamically (why and where)."""
+
+    def bind(self, name: str, binding: Binding, conditional: bool) -> None:
+        """Record a binding; a name bound again under a condition becomes unknown."""
+        old = self.bindings.get(name)
+        if old is not None and conditional and old != binding:
+            binding = Binding(
+                "unknown",
+                binding.line,
+                reason=f"{name!r} is bound differently at lines {old.line} and {binding.line}",
+            )
+        self.bindings[name] = binding
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of the facts."""
+        return {
+            "bindings": {k: _binding_to_json(v) for k, v in self.bindings.items()},
+            "stars": [[s.level, s.module, s.line] for s in self.stars],
+            "calls": [[c.line, c.text, c.kind] for c in self.calls],
+            "relative_imports": self.relative_imports,
+            "dynamic": self.dynamic,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModuleFacts:
+        """Rebuild facts stored by :meth:`to_json`."""
+        return cls(
+            bindings={k: _binding_from_json(v) for k, v in data["bindings"].items()},
+            stars=[StarImport(*s) for s in data["stars"]],
+            calls=[Call(*c) for c in data["calls"]],
+            relative_imports=list(data["relative_imports"]),
+            dynamic=data["dynamic"],
+        )
+
+
+def _binding_to_json(b: Binding) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": b.kind, "line": b.line}
+    for key in ("target", "attr", "reason"):
+        if getattr(b, key):
+            out[key] = getattr(b, key)
+    if b.level:
+        out["level"] = b.level
+    if b.expr is not None:
+        out["expr"] = b.expr
+    if b.cls is not None:
+        c = b.cls
+        out["cls"] = {
+            "name": c.name,
+            "line": c.line,
+            "bases": c.bases,
+            "attrs": c.attrs,
+            "returns": c.returns,
+            "abstract": c.abstract,
+        }
+    return out
+
+
+def _binding_from_json(d: dict[str, Any]) -> Binding:
+    cls = None
+    if "cls" in d:
+        c = d["cls"]
+        cls = ClassFacts(
+            name=c["name"],
+            line=c["line"],
+            bases=[expr_from_json(x) for x in c["bases"]],
+            attrs={k: expr_from_json(v) for k, v in c["attrs"].items()},
+            returns={k: expr_from_json(v) for k, v in c["returns"].items()},
+            abstract=c["abstract"],
+        )
+    return Binding(
+        kind=d["kind"],
+        line=d["line"],
+        target=d.get("target", ""),
+        attr=d.get("attr", ""),
+        level=d.get("level", 0),
+        expr=expr_from_json(d["expr"]) if "expr" in d else None,
+        cls=cls,
+        reason=d.get("reason", ""),
+    )

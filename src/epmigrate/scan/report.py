@@ -1,0 +1,136 @@
+"""Render a :class:`~epmigrate.scan.ScanResult` as text, JSON or an INI section."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from typing import Any
+
+from epmigrate.model import Severity, Status
+from epmigrate.scan import ScanResult, codes
+
+SCHEMA_VERSION = 1
+
+_FILE_STATUS = {
+    codes.HELPER_FILE: "helper",
+    codes.SYNTAX: "error",
+    codes.UNDECODABLE: "error",
+    codes.UNREADABLE: "error",
+    codes.NOT_A_FILE: "error",
+    codes.BYTECODE_ONLY: "unreadable",
+}
+
+
+def to_json(result: ScanResult) -> dict[str, Any]:
+    """The ``scan --format json`` document (schema in docs/scan-json.md)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "epmigrate_version": result.epmigrate_version,
+        "profile": result.profile,
+        "group": result.group,
+        "paths": list(result.paths),
+        "files": result.files,
+        "extensions": [e.to_json() for e in result.extensions],
+        "findings": [f.to_json() for f in result.findings],
+        "summary": summary_counts(result),
+    }
+
+
+def render_json(result: ScanResult) -> str:
+    """JSON text, indented, ending with a newline."""
+    return json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def summary_counts(result: ScanResult) -> dict[str, int]:
+    """Counts of extensions by status and findings by severity."""
+    statuses = Counter(str(e.status) for e in result.extensions)
+    severities = Counter(str(f.severity) for f in result.findings)
+    out = {"files": result.files}
+    out.update({str(s): statuses.get(str(s), 0) for s in Status})
+    out.update({str(s): severities.get(str(s), 0) for s in Severity})
+    return out
+
+
+def render_text(result: ScanResult) -> str:
+    """One row per file, then the findings, then a summary line."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    for ext in result.extensions:
+        ep = ext.entry_point
+        rows.append(
+            (
+                ext.path,
+                ext.class_name,
+                ep.line if ep else "-",
+                ext.alias if ext.alias is not None else "?",
+                str(ext.status),
+            )
+        )
+    shown = {e.path for e in result.extensions}
+    for f in result.findings:
+        status = _FILE_STATUS.get(f.code)
+        if status is not None and f.path not in shown:
+            rows.append((f.path, "-", "-", "-", status))
+    rows.sort(key=lambda r: r[0])
+    header = ("FILE", "CLASS", "ENTRY POINT", "ALIAS", "STATUS")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [row[i].ljust(widths[i]) for i in range(4)]
+        lines.append("  ".join([*cells, row[4]]))
+    if result.findings:
+        lines.append("")
+        lines.append("Findings:")
+        for f in result.findings:
+            where = f"{f.path}:{f.line}" if f.line is not None else f.path
+            lines.append(f"{where}: {f.severity} {f.code} {codes.ALL[f.code]}: {f.message}")
+    counts = summary_counts(result)
+    lines.append("")
+    lines.append(
+        f"{counts['files']} files, {counts['loaded']} loaded, {counts['never-loaded']} never "
+        f"loaded, {counts['unverified']} unverified, {counts['not-extension']} rejected; "
+        f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
+        f"(profile {result.profile}, group {result.group})"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_ini(result: ScanResult, section: str = "options.entry_points") -> str:
+    """The entry-point section to paste into setup.cfg."""
+    entries = sorted(result.entry_points, key=lambda s: s.name)
+    lines = [f"[{section}]", f"{result.group} ="]
+    lines.extend(f"    {ep.line}" for ep in entries)
+    return "\n".join(lines) + "\n"
+
+
+def setup_cfg_section(directory: str) -> str:
+    """``entry_points`` for pbr projects, ``options.entry_points`` otherwise.
+
+    Looks for the project's setup.cfg / setup.py above ``directory``.
+    """
+    here = os.path.abspath(directory)
+    while True:
+        cfg = os.path.join(here, "setup.cfg")
+        if os.path.isfile(cfg) or os.path.isfile(os.path.join(here, "setup.py")):
+            return "entry_points" if _uses_pbr(here) else "options.entry_points"
+        parent = os.path.dirname(here)
+        if parent == here:
+            return "options.entry_points"
+        here = parent
+
+
+def _uses_pbr(root: str) -> bool:
+    for name, needles in (
+        ("setup.cfg", ("[pbr]", "[entry_points]", "[files]")),
+        ("setup.py", ("pbr",)),
+    ):
+        try:
+            with open(os.path.join(root, name), encoding="utf-8", errors="replace") as fh:
+                lines = [line.strip() for line in fh]
+        except OSError:
+            continue
+        if name == "setup.cfg" and any(line in needles for line in lines):
+            return True
+        if name == "setup.py" and any("pbr=True" in line.replace(" ", "") for line in lines):
+            return True
+    return False

@@ -1,0 +1,2 @@
+def extension(ext_mgr):
+    """This package loads its own extensions."""

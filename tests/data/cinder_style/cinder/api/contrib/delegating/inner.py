@@ -1,0 +1,5 @@
+from cinder.api import extensions
+
+
+class Inner(extensions.ExtensionDescriptor):
+    alias = "os-inner"

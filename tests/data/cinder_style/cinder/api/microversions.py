@@ -1,0 +1,1 @@
+BACKUP_PROJECT = "os-backup-project-attr"

@@ -1,0 +1,1 @@
+"""A trimmed neutron_lib for scanner tests."""

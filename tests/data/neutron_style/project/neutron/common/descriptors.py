@@ -1,0 +1,3 @@
+from ..extensions._base import ProjectExtensionBase as Base
+
+METERING = 'metering'

@@ -1,0 +1,3 @@
+from trove.openstack.common import extensions
+
+ExtensionsDescriptor = extensions.ExtensionDescriptor

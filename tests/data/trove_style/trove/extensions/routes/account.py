@@ -1,0 +1,6 @@
+from trove.common import extensions
+
+
+class Account(extensions.ExtensionsDescriptor):
+    def get_alias(self):
+        return "MYSQL"

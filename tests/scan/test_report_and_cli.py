@@ -1,0 +1,189 @@
+"""JSON schema, exit codes, text and ini formats, cache, profiles listing."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from epmigrate import __version__
+from epmigrate.scan import Cache, scan
+from tests.scan.conftest import (
+    CINDER_CONTRIB,
+    NEUTRON_EXT,
+    NEUTRON_LIB,
+    TROVE_ROUTES,
+    run_cli,
+    scan_json,
+)
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "scan-json.md"
+
+
+def documented_schema() -> dict[str, Any]:
+    text = DOC.read_text(encoding="utf-8")
+    block = re.search(r"```json\n(.*?)```", text, re.S)
+    assert block, "docs/scan-json.md has no json schema block"
+    schema: dict[str, Any] = json.loads(block.group(1))
+    return schema
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param((str(NEUTRON_EXT), "--search-path", str(NEUTRON_LIB)), id="neutron"),
+        pytest.param((str(NEUTRON_EXT),), id="neutron-unresolved"),
+        pytest.param((str(TROVE_ROUTES), "--profile", "oslo-incubator"), id="oslo-incubator"),
+        pytest.param((str(CINDER_CONTRIB), "--profile", "nova"), id="nova"),
+    ],
+)
+def test_json_report_matches_documented_schema(args: tuple[str, ...]) -> None:
+    _, doc = scan_json(*args)
+    jsonschema.validate(doc, documented_schema())
+    assert doc["epmigrate_version"] == __version__
+
+
+def test_schema_rejects_a_broken_report() -> None:
+    _, doc = scan_json(str(CINDER_CONTRIB), "--profile", "nova")
+    doc["extensions"][0]["status"] = "maybe"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, documented_schema())
+
+
+def test_every_finding_code_is_documented() -> None:
+    from epmigrate.scan import codes
+
+    text = DOC.read_text(encoding="utf-8")
+    for code, name in codes.ALL.items():
+        assert f"| {code} | {name} |" in text
+
+
+def test_exit_0_without_errors_1_with_errors_2_for_usage(tmp_path: Path) -> None:
+    assert run_cli("scan", str(CINDER_CONTRIB), "--profile", "nova").exit_code == 0
+    bad = tmp_path / "pkg" / "ext"
+    bad.mkdir(parents=True)
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (bad / "__init__.py").write_text("")
+    (bad / "broken.py").write_text("class Broken(:\n    pass\n")
+    result = run_cli("scan", str(bad), "--base", "x.Y")
+    assert result.exit_code == 1
+    assert f"{bad}/broken.py:1: error EPM001 syntax-error: syntax error" in result.output
+    missing = run_cli("scan", str(tmp_path / "nope"))
+    assert missing.exit_code == 2
+    assert f"{tmp_path / 'nope'} does not exist" in missing.output
+    assert run_cli("scan", str(bad), "--profile", "nosuch").exit_code == 2
+    assert run_cli("scan", str(bad), "--format", "yaml").exit_code == 2
+
+
+def test_colon_joined_paths_are_split(tmp_path: Path) -> None:
+    _, doc = scan_json(f"{NEUTRON_EXT}:{CINDER_CONTRIB}", "--search-path", str(NEUTRON_LIB))
+    assert doc["paths"] == [str(NEUTRON_EXT), str(CINDER_CONTRIB)]
+
+
+def test_text_report_rows_findings_and_summary() -> None:
+    result = run_cli("scan", str(CINDER_CONTRIB), "--profile", "nova", "--no-cache")
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["FILE", "CLASS", "ENTRY", "POINT", "ALIAS", "STATUS"]
+    hosts = next(line for line in lines if line.startswith(f"{CINDER_CONTRIB}/hosts.py"))
+    assert hosts.split() == [
+        f"{CINDER_CONTRIB}/hosts.py",
+        "Hosts",
+        "hosts",
+        "=",
+        "cinder.api.contrib.hosts:Hosts",
+        "os-hosts",
+        "loaded",
+    ]
+    helper = next(line for line in lines if "resource_common_manage.py" in line)
+    assert helper.split()[-1] == "helper"
+    assert "Findings:" in lines
+    assert lines[-1] == (
+        "5 files, 4 loaded, 0 never loaded, 0 unverified, 0 rejected; 0 errors, 0 warnings, "
+        "2 notes (profile nova, group cinder.api.extensions)"
+    )
+
+
+def test_ini_format_is_a_setup_cfg_section() -> None:
+    result = run_cli(
+        "scan",
+        str(CINDER_CONTRIB),
+        "--profile",
+        "nova",
+        "--group",
+        "cinder.api.contrib",
+        "--format",
+        "ini",
+    )
+    assert result.output == (
+        "[options.entry_points]\n"
+        "cinder.api.contrib =\n"
+        "    _underscored = cinder.api.contrib._underscored:_underscored\n"
+        "    backup_project_attribute = "
+        "cinder.api.contrib.backup_project_attribute:Backup_project_attribute\n"
+        "    hosts = cinder.api.contrib.hosts:Hosts\n"
+        "    nested_thing = cinder.api.contrib.sub.nested_thing:Nested_thing\n"
+    )
+
+
+def test_ini_format_uses_pbr_section_for_pbr_projects() -> None:
+    result = run_cli("scan", str(NEUTRON_EXT), "--search-path", str(NEUTRON_LIB), "--format", "ini")
+    assert result.output.startswith("[entry_points]\nneutron.api.extensions =\n    dup_router =")
+
+
+def test_not_importable_directory_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "loose.py").write_text(
+        "from neutron_lib.api import extensions\n\n"
+        "class Loose(extensions.ExtensionDescriptor):\n    pass\n"
+    )
+    code, doc = scan_json(str(tmp_path))
+    assert code == 1
+    [finding] = [f for f in doc["findings"] if f["code"] == "EPM010"]
+    assert "--new-package" in finding["message"]
+    [ext] = doc["extensions"]
+    assert (ext["module"], ext["entry_point"], ext["status"]) == (None, None, "loaded")
+
+
+def test_profiles_command_lists_every_profile() -> None:
+    result = run_cli("profiles")
+    names = [line.split()[0] for line in result.output.splitlines()]
+    assert names == ["neutron", "neutron-legacy", "nova", "oslo-incubator", "subclass"]
+    assert result.exit_code == 0
+
+
+def test_cache_hits_on_second_scan_and_misses_after_an_edit(tmp_path: Path) -> None:
+    tree = tmp_path / "svc"
+    (tree / "ext").mkdir(parents=True)
+    (tree / "__init__.py").write_text("")
+    (tree / "ext" / "__init__.py").write_text("")
+    (tree / "ext" / "base.py").write_text("class Base:\n    pass\n")
+    ext = tree / "ext" / "thing.py"
+    ext.write_text("from svc.ext.base import Base\n\nclass Thing(Base):\n    alias = 'a'\n")
+    cache = Cache(str(tmp_path / "cache"))
+    first = scan(str(tree / "ext"), "nova", bases=["svc.ext.base.Base"], cache=cache)
+    assert (cache.hits, cache.misses) == (0, 2)
+    again = Cache(str(tmp_path / "cache"))
+    second = scan(str(tree / "ext"), "nova", bases=["svc.ext.base.Base"], cache=again)
+    assert (again.hits, again.misses) == (2, 0)
+    assert first == second
+    ext.write_text("from svc.ext.base import Base\n\nclass Thing(Base):\n    alias = 'bb'\n")
+    os.utime(ext, ns=(1, 1))
+    edited = Cache(str(tmp_path / "cache"))
+    third = scan(str(tree / "ext"), "nova", bases=["svc.ext.base.Base"], cache=edited)
+    assert (edited.hits, edited.misses) == (1, 1)
+    assert [e.alias for e in third.extensions if e.class_name == "Thing"] == ["bb"]
+
+
+def test_default_cache_location_follows_xdg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert run_cli("scan", str(CINDER_CONTRIB), "--profile", "nova").exit_code == 0
+    assert list((tmp_path / "xdg" / "epmigrate").rglob("*.json"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg2"))
+    assert run_cli("scan", str(CINDER_CONTRIB), "--profile", "nova", "--no-cache").exit_code == 0
+    assert not (tmp_path / "xdg2").exists()
