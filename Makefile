@@ -26,7 +26,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 demo: $(STAMP)
-	$(BIN)/python -m epmigrate.demo
+	EPMIGRATE=$(CURDIR)/$(BIN)/epmigrate bash sample_projects/demo.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scan.py

@@ -1,0 +1,1 @@
+"""widget_service: a service with legacy-loaded API extensions."""

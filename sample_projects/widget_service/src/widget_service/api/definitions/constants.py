@@ -1,0 +1,2 @@
+GADGET = "gadget"
+TAG_PREFIX = "widget-"
