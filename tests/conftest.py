@@ -95,6 +95,11 @@ def test_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipVenv]:
     )
     site = Path(out.stdout.strip())
     # The test venv sees epmigrate, stevedore and setuptools from the venv
-    # running the tests, after its own site-packages.
-    (site / "_epmigrate_outer.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    # running the tests, after its own site-packages. .pth files are not read
+    # in directories added this way, so epmigrate's own directory (an editable
+    # install puts a .pth finder there) is named too.
+    import epmigrate
+
+    outer = [sysconfig.get_path("purelib"), str(Path(epmigrate.__file__).resolve().parents[1])]
+    (site / "_epmigrate_outer.pth").write_text("\n".join(outer) + "\n")
     yield PipVenv(root, python, site)

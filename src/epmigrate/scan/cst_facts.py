@@ -219,7 +219,9 @@ class _Walker:
             if isinstance(target, cst.Name):
                 facts.bind(target.value, Binding("value", line, expr=value), conditional)
             elif isinstance(target, cst.Attribute):
-                facts.calls.append(Call(line, f"{self.code(target)} = ...", "patch"))
+                facts.calls.append(
+                    Call(line, f"{_dotted(target) or self.code(target)} = ...", "patch")
+                )
             elif isinstance(target, cst.Subscript):
                 text = self.code(target)
                 if text.startswith(("globals()", "vars()", "locals()")):
@@ -289,7 +291,7 @@ class _Walker:
             value = node.evaluated_value
             if isinstance(value, str):
                 return ("str", value)
-            return unknown(f"{self.code(node)} is not a str")
+            return unknown(f"{_describe(node)} is not a str")
         if isinstance(node, cst.Name | cst.Attribute):
             dotted = _dotted(node)
             if dotted is not None:
@@ -308,9 +310,23 @@ class _Walker:
                 ):
                     parts.append(self.expr(part.expression))
                 else:
-                    return unknown(f"{self.code(node)} formats a value")
+                    return unknown("an f-string that formats a value is not a constant string")
             return ("concat", parts)
-        return unknown(f"{self.code(node)} is not a constant")
+        return unknown(f"{_describe(node)} is not a constant string")
+
+
+def _describe(node: cst.BaseExpression) -> str:
+    """A short description of an expression without generating its code.
+
+    Generating code for a node costs as much as a tenth of the parse; the
+    scanner describes the many non-constant values it meets by kind instead.
+    """
+    if isinstance(node, cst.Call):
+        callee = _dotted(node.func)
+        return f"a call to {callee}()" if callee else "a call"
+    kind = type(node).__name__
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
+    return f"an expression ({words})"
 
 
 def _target_names(node: cst.CSTNode) -> list[str]:

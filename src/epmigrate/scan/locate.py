@@ -65,11 +65,34 @@ class Located:
 
 
 class Locator:
-    """Finds the source file of a dotted module name on a search path."""
+    """Finds the source file of a dotted module name on a search path.
+
+    Directory listings are read once and kept: resolving the imports of a
+    large tree asks about the same few directories thousands of times.
+    """
 
     def __init__(self, search_path: Sequence[str]) -> None:
         self.search_path = list(search_path)
         self._memo: dict[str, Located | None] = {}
+        self._listings: dict[str, frozenset[str]] = {}
+
+    def _listing(self, directory: str) -> frozenset[str]:
+        names = self._listings.get(directory)
+        if names is None:
+            try:
+                names = frozenset(os.listdir(directory))
+            except OSError:
+                names = frozenset()
+            self._listings[directory] = names
+        return names
+
+    def _directory(self, root: str, parts: Sequence[str]) -> str | None:
+        here = root
+        for part in parts:
+            if part not in self._listing(here):
+                return None
+            here = os.path.join(here, part)
+        return here
 
     def add(self, located: Located) -> None:
         """Make a module known without looking for it (a scanned file)."""
@@ -80,17 +103,22 @@ class Locator:
         if name in self._memo:
             return self._memo[name]
         found = None
-        if all(p.isidentifier() for p in name.split(".")):
-            rel = name.replace(".", os.sep)
+        parts = name.split(".")
+        if all(p.isidentifier() for p in parts):
             for root in self.search_path:
-                base = os.path.join(root, rel)
-                init = os.path.join(base, "__init__.py")
-                if os.path.isfile(init):
-                    found = Located(name, init, True)
+                parent = self._directory(root, parts[:-1])
+                if parent is None:
+                    continue
+                names = self._listing(parent)
+                leaf = parts[-1]
+                if leaf in names and "__init__.py" in self._listing(os.path.join(parent, leaf)):
+                    found = Located(name, os.path.join(parent, leaf, "__init__.py"), True)
                     break
-                if os.path.isfile(base + ".py"):
-                    found = Located(name, base + ".py", False)
-                    break
+                if f"{leaf}.py" in names:
+                    path = os.path.join(parent, f"{leaf}.py")
+                    if os.path.isfile(path):
+                        found = Located(name, path, False)
+                        break
         self._memo[name] = found
         return found
 
@@ -98,5 +126,5 @@ class Locator:
         """Whether a module (or a namespace package directory) of that name exists."""
         if self.find(name) is not None:
             return True
-        rel = name.replace(".", os.sep)
-        return any(os.path.isdir(os.path.join(root, rel)) for root in self.search_path)
+        parts = name.split(".")
+        return any(self._directory(root, parts) is not None for root in self.search_path)

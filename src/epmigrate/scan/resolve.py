@@ -10,7 +10,6 @@ target with the reason, never a guess.
 from __future__ import annotations
 
 import builtins
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -96,6 +95,7 @@ class Index:
         self._load = load
         self._facts: dict[str, ModuleFacts | None] = {}
         self._packages: dict[str, bool] = {}
+        self._lookups: dict[tuple[str, str], Target] = {}
 
     def add(self, located: Located, facts: ModuleFacts) -> None:
         """Register a module the scan has already read."""
@@ -122,8 +122,19 @@ class Index:
 
     def lookup(self, module: str, name: str, depth: int = 0) -> Target:
         """The top-level binding ``name`` of ``module``, followed to its target."""
+        key = (module, name)
+        known = self._lookups.get(key)
+        if known is not None:
+            return known
         if depth > _MAX_DEPTH:
             return Unresolved(f"import cycle while following {module}.{name}")
+        # A name met again while it is being followed is an import cycle.
+        self._lookups[key] = Unresolved(f"import cycle while following {module}.{name}")
+        target = self._lookup(module, name, depth)
+        self._lookups[key] = target
+        return target
+
+    def _lookup(self, module: str, name: str, depth: int) -> Target:
         facts = self.facts(module)
         if facts is None:
             return ExternalT(
@@ -313,11 +324,3 @@ class Index:
         if isinstance(target, ClassT):
             return None, f"{what} is the class {target.qualname}, not a string"
         return None, f"{what} is the module {target.name}, not a string"
-
-
-def same_file(a: str, b: str) -> bool:
-    """Whether two paths name the same file (used to match scanned modules)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False

@@ -1,0 +1,111 @@
+"""Scanner speed and memory, as ratios against baselines measured in the same run.
+
+Goals (issue 2): a cold scan (no cache) of a realistic tree of extension
+modules with their definitions package takes at most 1.5x a bare
+``libcst.parse_module`` of the scanned files; a second, cached scan at most
+0.25x the cold one; the peak RSS of a scan of 2,000 files stays under 300 MB.
+
+Run: ``python benchmarks/scan.py`` (exit 1 when a goal is missed).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import libcst
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _trees import make_tree  # noqa: E402
+
+from epmigrate.scan import Cache, scan  # noqa: E402
+
+BASE = "benchlib.api.extensions.ExtensionDescriptor"
+REPEAT = 5
+
+
+def best(func: Callable[[], object], repeat: int = REPEAT) -> float:
+    """The fastest of ``repeat`` runs, in seconds (least disturbed by the machine)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def speed(root: Path, count: int) -> list[tuple[str, float, float]]:
+    ext = make_tree(root, count)
+    lib = str(root / "lib")
+    files = sorted(ext.glob("*.py"))
+
+    def parse_only() -> None:
+        for f in files:
+            libcst.parse_module(f.read_bytes().decode("utf-8"))
+
+    def cold() -> None:
+        result = scan(str(ext), "neutron", bases=[BASE], search_path=[lib], cache=None)
+        assert sum(e.alias is not None for e in result.extensions) == count
+
+    cache_dir = str(root / "cache")
+    scan(str(ext), "neutron", bases=[BASE], search_path=[lib], cache=Cache(cache_dir))
+
+    def cached() -> None:
+        scan(str(ext), "neutron", bases=[BASE], search_path=[lib], cache=Cache(cache_dir))
+
+    parse_only()  # warm the file system cache and libcst's imports for everyone
+    t_parse = best(parse_only)
+    t_cold = best(cold)
+    t_cached = best(cached)
+    print(f"{count} extensions + {count} definitions: parse {t_parse:.3f}s, "
+          f"cold scan {t_cold:.3f}s, cached scan {t_cached:.3f}s")
+    return [
+        ("cold scan / libcst parse of scanned files", t_cold / t_parse, 1.5),
+        ("cached scan / cold scan", t_cached / t_cold, 0.25),
+    ]
+
+
+CHILD = """
+import json, resource, sys
+from epmigrate.scan import scan
+result = scan(sys.argv[1], "neutron", bases=[sys.argv[2]], search_path=[sys.argv[3]], cache=None)
+peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"files": result.files, "peak_mb": peak_kb / 1024}))
+"""
+
+
+def memory(root: Path, count: int) -> tuple[str, float, float]:
+    ext = make_tree(root, count)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(ext), BASE, str(root / "lib")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    data = json.loads(out.stdout)
+    print(f"{data['files']} files: peak RSS {data['peak_mb']:.0f} MB")
+    return (f"peak RSS MB, {count} files", data["peak_mb"], 300.0)
+
+
+def main() -> int:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows += speed(Path(tmp) / "speed", 160)
+        rows.append(memory(Path(tmp) / "memory", 2000))
+    print()
+    print(f"{'benchmark':<45} {'measured':>9} {'goal':>7}  met")
+    ok = True
+    for name, value, goal in rows:
+        met = value <= goal
+        ok = ok and met
+        print(f"{name:<45} {value:>9.3f} {goal:>7.2f}  {'yes' if met else 'NO'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
