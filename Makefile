@@ -30,6 +30,8 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scan.py
+	$(BIN)/python benchmarks/write.py
+	$(BIN)/python benchmarks/loader.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .mypy_cache .pytest_cache .ruff_cache

@@ -60,7 +60,7 @@ class ThingPluginBase{n}(object):
         raise NotImplementedError()
 '''
 
-DEFINITION = '''\
+DEFINITION = """\
 from benchlib import constants
 
 ALIAS = constants.ALIAS_{n}
@@ -76,9 +76,9 @@ RESOURCE_ATTRIBUTE_MAP = {{
         'tenant_id': {{'allow_post': True, 'allow_put': False, 'required_by_policy': True}},
     }}
 }}
-'''
+"""
 
-BASES = '''\
+BASES = """\
 import abc
 
 
@@ -96,7 +96,7 @@ class APIExtensionDescriptor(ExtensionDescriptor):
     @classmethod
     def get_alias(cls):
         return cls.api_definition.ALIAS
-'''
+"""
 
 
 def make_tree(root: Path, count: int) -> Path:

@@ -21,9 +21,9 @@ from pathlib import Path
 import libcst
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _trees import make_tree  # noqa: E402
+from _trees import make_tree
 
-from epmigrate.scan import Cache, scan  # noqa: E402
+from epmigrate.scan import Cache, scan
 
 BASE = "benchlib.api.extensions.ExtensionDescriptor"
 REPEAT = 5
@@ -62,8 +62,10 @@ def speed(root: Path, count: int) -> list[tuple[str, float, float]]:
     t_parse = best(parse_only)
     t_cold = best(cold)
     t_cached = best(cached)
-    print(f"{count} extensions + {count} definitions: parse {t_parse:.3f}s, "
-          f"cold scan {t_cold:.3f}s, cached scan {t_cached:.3f}s")
+    print(
+        f"{count} extensions + {count} definitions: parse {t_parse:.3f}s, "
+        f"cold scan {t_cold:.3f}s, cached scan {t_cached:.3f}s"
+    )
     return [
         ("cold scan / libcst parse of scanned files", t_cold / t_parse, 1.5),
         ("cached scan / cold scan", t_cached / t_cold, 0.25),

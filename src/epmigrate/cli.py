@@ -143,6 +143,132 @@ def scan_command(
     sys.exit(1 if result.has_errors else 0)
 
 
+@cli.command("write")
+@click.argument("target", required=False)
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    metavar="DIR",
+    help="Legacy extension directory to scan; repeatable [default: from the project].",
+)
+@scan_options
+@click.option(
+    "--name",
+    "name_style",
+    type=click.Choice(["stem", "alias"]),
+    help="Entry-point names: the file stem (Trove's convention) or the alias.  [default: stem]",
+)
+@click.option("--dry-run", "--diff", "dry_run", is_flag=True, help="Print the diff; write nothing.")
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 when the file would change (for CI)."
+)
+@click.option("--replace", is_flag=True, help="Re-point entries of the same name elsewhere.")
+@click.option("--force", is_flag=True, help="Write to TARGET even if the build ignores it.")
+@click.option(
+    "--new-package",
+    metavar="DIST_NAME",
+    help="Make the loose files of --path an installable package in TARGET (a new directory).",
+)
+def write_command(
+    target: str | None,
+    paths: Sequence[str],
+    profile: str,
+    bases: Sequence[str],
+    search_path: Sequence[str],
+    group: str | None,
+    no_cache: bool,
+    name_style: str | None,
+    dry_run: bool,
+    check: bool,
+    replace: bool,
+    force: bool,
+    new_package: str | None,
+) -> None:
+    """Write entry points for the extensions found in the legacy directories.
+
+    TARGET is setup.cfg, pyproject.toml or setup.py; without it, epmigrate
+    writes to the file the build reads and says why. Defaults come from
+    [tool.epmigrate] in pyproject.toml or [tool:epmigrate] in setup.cfg.
+
+    Exit status: 0 written or nothing to change, 1 error (or, with --check,
+    the file would change), 2 usage error.
+    """
+    import os
+
+    from epmigrate import config
+    from epmigrate.scan import Cache
+    from epmigrate.write import newpackage, run
+
+    root = os.path.dirname(os.path.abspath(target)) if target and not new_package else "."
+    profile_set = click.get_current_context().get_parameter_source("profile")
+    try:
+        defaults = config.load(root)
+        request = run.Request(
+            root=root,
+            paths=list(paths) or defaults.paths,
+            profile=defaults.profile
+            if defaults.profile and profile_set is click.core.ParameterSource.DEFAULT
+            else profile,
+            target=target,
+            group=group or defaults.group,
+            bases=list(bases) or defaults.bases,
+            search_path=list(search_path) or defaults.search_path,
+            name_style=name_style or defaults.name or "stem",
+            replace=replace,
+            force=force,
+            cache=None if no_cache else Cache(),
+        )
+        if not request.paths:
+            raise UsageError(
+                "no directory to scan: pass --path DIR or set paths in [tool.epmigrate]"
+            )
+        if new_package:
+            if not target:
+                raise UsageError("--new-package needs TARGET, the directory to create")
+            if not request.group:
+                raise UsageError("--new-package needs --group: the service's entry-point group")
+            made = newpackage.create(
+                new_package,
+                request.paths,
+                target,
+                group=request.group,
+                profile=request.profile,
+                bases=request.bases,
+                search_path=request.search_path,
+                name_style=request.name_style,
+                cache=request.cache,
+            )
+            click.echo(
+                f"created {made.root}: package {made.package} with "
+                f"{len(made.entry_points)} entry points; install it with: pip install {made.root}"
+            )
+            return
+        outcome = run.prepare(request)
+    except EpmigrateError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not dry_run and not check:
+        click.echo(f"target: {outcome.target.where}: {outcome.target.reason}", err=True)
+    if dry_run or check:
+        click.echo(outcome.diff(), nl=False)
+        if check and outcome.changed:
+            click.echo(
+                f"{outcome.target.path} would change: {outcome.added} entry points to write; "
+                "run 'epmigrate write' to write them",
+                err=True,
+            )
+            sys.exit(1)
+        return
+    try:
+        run.commit(outcome)
+    except EpmigrateError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if outcome.changed:
+        click.echo(f"wrote {outcome.added} entry points to {outcome.target.where}")
+    else:
+        click.echo(f"{outcome.target.where} already has all {len(outcome.specs)} entry points")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="epmigrate")

@@ -19,6 +19,12 @@ from epmigrate.model import EntryPointSpec
 
 GROUP_RE = re.compile(r"\w+(\.\w+)*\Z")
 RECOMMENDED_NAME_RE = re.compile(r"[\w.-]+\Z")
+# Fast paths for the common ASCII spellings; anything else takes the slow,
+# precise path that explains what is wrong.
+_ASCII_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_PLAIN_VALUE_RE = re.compile(
+    rf"{_ASCII_IDENT}(\.{_ASCII_IDENT})*(:{_ASCII_IDENT}(\.{_ASCII_IDENT})*)?\Z"
+)
 
 
 def validate_group(group: str) -> str:
@@ -35,6 +41,8 @@ def validate_group(group: str) -> str:
 
 def validate_name(name: str) -> str:
     """Return ``name`` when it is a valid entry-point name."""
+    if RECOMMENDED_NAME_RE.match(name) and not name.startswith("["):
+        return name
     if not name:
         raise ValidationError("invalid entry-point name '': a name cannot be empty")
     if "=" in name:
@@ -63,6 +71,8 @@ def validate_name(name: str) -> str:
 
 def validate_value(value: str) -> str:
     """Return ``value`` when it is a valid object reference."""
+    if _PLAIN_VALUE_RE.match(value):
+        return value
     module, sep, attr = value.partition(":")
     parts = module.split(".")
     bad = [p for p in parts if not p.isidentifier()]
@@ -93,5 +103,7 @@ def validate(spec: EntryPointSpec) -> EntryPointSpec:
 
 def normalise_value(value: str) -> str:
     """The canonical spelling of an object reference (no spaces around ':')."""
+    if " " not in value and "\t" not in value:
+        return value
     module, sep, attr = value.partition(":")
     return f"{module.strip()}{sep}{attr.strip()}"

@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
-from epmigrate.entrypoints import normalise_value, validate
+from epmigrate.entrypoints import (
+    normalise_value,
+    validate_group,
+    validate_name,
+    validate_value,
+)
 from epmigrate.errors import ConflictError
 from epmigrate.model import EntryPointSpec
 
@@ -64,12 +70,15 @@ def plan_merge(
     add: dict[str, EntryPointSpec] = {}
     replaced: list[Replacement] = []
     kept: list[EntryPointSpec] = []
+    validate_group(group)
     for spec in wanted:
-        validate(spec)
         if spec.group != group:
             raise ValueError(f"entry point {spec} is not in group {group!r}")
+        validate_name(spec.name)
+        validate_value(spec.value)
         value = normalise_value(spec.value)
-        spec = EntryPointSpec(group, spec.name, value)
+        if value != spec.value:
+            spec = EntryPointSpec(group, spec.name, value)
         earlier = add.get(spec.name)
         if earlier is not None:
             if earlier.value != value:
@@ -97,7 +106,7 @@ def plan_merge(
             )
     return MergePlan(
         group=group,
-        add=tuple(sorted(add.values(), key=lambda s: s.name)),
+        add=tuple(sorted(add.values(), key=attrgetter("name"))),
         replace=tuple(replaced),
         kept=tuple(kept),
     )

@@ -1,0 +1,95 @@
+"""setup.cfg rewrite speed against a configparser read+write, measured in one run.
+
+Goal (issue 3): adding 700 entry points to python-openstackclient's setup.cfg
+from the shared corpus takes at most 2x a configparser read + write of the
+same file (which, unlike epmigrate, loses its comments).
+
+Run: ``python benchmarks/write.py [CORPUS_DIR]`` (default: $EPMIGRATE_CORPUS,
+else ../shared/corpus); exit 1 when the goal is missed.
+"""
+
+from __future__ import annotations
+
+import configparser
+import io
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from epmigrate.fileio import read_text, write_text
+from epmigrate.model import EntryPointSpec
+from epmigrate.write import setupcfg
+
+FILE = "openstack__python-openstackclient__setup.cfg"
+ENTRIES = 700
+REPEAT = 15
+
+
+def best(func: Callable[[], object]) -> float:
+    times = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> int:
+    default = os.environ.get("EPMIGRATE_CORPUS") or str(
+        Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+    )
+    corpus = Path(sys.argv[1] if len(sys.argv) > 1 else default)
+    source = (corpus / FILE).read_bytes()
+    specs = [
+        EntryPointSpec("openstack.bench.v1", f"bench_{n:03d}", f"benchpkg.mod{n}:Cls{n}")
+        for n in range(ENTRIES)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "setup.cfg")
+
+        def reset() -> None:
+            with open(path, "wb") as fh:
+                fh.write(source)
+
+        def configparser_round_trip() -> None:
+            reset()
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.optionxform = str  # type: ignore[assignment,method-assign]
+            with open(path, encoding="utf-8") as fh:
+                parser.read_file(fh)
+            out = io.StringIO()
+            parser.write(out)
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(out.getvalue())
+
+        def epmigrate_write() -> None:
+            reset()
+            snap = read_text(path)
+            result = setupcfg.add_entry_points(snap.text, "entry_points", specs, path=path)
+            write_text(snap, result.text)
+
+        epmigrate_write()
+        added = setupcfg.parse(read_text(path).text).entry_points("entry_points")
+        assert len(added["openstack.bench.v1"]) == ENTRIES
+        t_base = best(configparser_round_trip)
+        t_ours = best(epmigrate_write)
+    ratio = t_ours / t_base
+    print(
+        f"configparser read+write {t_base * 1000:.2f} ms; epmigrate add {ENTRIES} entries "
+        f"{t_ours * 1000:.2f} ms"
+    )
+    print()
+    print(f"{'benchmark':<45} {'measured':>9} {'goal':>7}  met")
+    met = ratio <= 2.0
+    print(
+        f"{'write 700 entries / configparser read+write':<45} {ratio:>9.3f} {2.0:>7.2f}  "
+        f"{'yes' if met else 'NO'}"
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

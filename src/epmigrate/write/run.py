@@ -1,0 +1,143 @@
+"""``epmigrate write`` as a library: scan, choose the target, merge, write.
+
+:func:`prepare` does everything but the write and returns an
+:class:`Outcome` (the diff is known before anything touches the disk);
+:func:`commit` writes it atomically.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from epmigrate.errors import EpmigrateError, ValidationError
+from epmigrate.fileio import Snapshot, read_text, write_text
+from epmigrate.model import EntryPointSpec, Status
+from epmigrate.scan import Cache, ScanResult, scan
+from epmigrate.write import pyproject, setupcfg, setuppy, target
+from epmigrate.write.merge import EditResult
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to scan and where to write; unset fields come from the project defaults."""
+
+    root: str
+    paths: Sequence[str]
+    profile: str = "neutron"
+    target: str | None = None
+    group: str | None = None
+    bases: Sequence[str] = ()
+    search_path: Sequence[str] = ()
+    name_style: str = "stem"
+    replace: bool = False
+    force: bool = False
+    cache: Cache | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A prepared write: the target, the file as read and the new text."""
+
+    target: target.Target
+    snapshot: Snapshot
+    edit: EditResult
+    scan: ScanResult
+    specs: tuple[EntryPointSpec, ...]
+
+    @property
+    def changed(self) -> bool:
+        """Whether writing would change the file."""
+        return self.edit.changed
+
+    def diff(self) -> str:
+        """A unified diff of the change (empty when nothing changes)."""
+        name = os.path.relpath(self.target.path)
+        return "".join(
+            difflib.unified_diff(
+                self.edit.original.splitlines(keepends=True),
+                self.edit.text.splitlines(keepends=True),
+                fromfile=f"a/{name}",
+                tofile=f"b/{name}",
+            )
+        )
+
+    @property
+    def added(self) -> int:
+        """How many entries the write adds or re-points."""
+        return sum(len(p.add) + len(p.replace) for p in self.edit.plans)
+
+
+def entry_points(result: ScanResult, name_style: str) -> list[EntryPointSpec]:
+    """The entry points to write for the loadable extensions of a scan."""
+    specs = []
+    for ext in result.extensions:
+        ep = ext.entry_point
+        if ext.status is not Status.LOADED or ep is None:
+            continue
+        if name_style == "alias":
+            if ext.alias is None:
+                raise ValidationError(
+                    f"the alias of {ext.class_name} cannot be told statically: {ext.alias_reason}",
+                    path=ext.path,
+                    line=ext.line,
+                    hint="write with --name stem",
+                )
+            ep = EntryPointSpec(ep.group, ext.alias, ep.value)
+        specs.append(ep)
+    if not specs:
+        loose = [e for e in result.extensions if e.module is None]
+        if loose:
+            raise EpmigrateError(
+                f"the extensions in {', '.join(result.paths)} are in no importable package, "
+                "so no entry point can point at them",
+                hint="make them a package with 'epmigrate write --new-package DIST_NAME "
+                "--path DIR OUTDIR'",
+            )
+        raise EpmigrateError(
+            f"no loadable extension found in {', '.join(result.paths)} (profile {result.profile})",
+            hint="check the path and --profile / --base ('epmigrate scan' shows what it sees)",
+        )
+    return specs
+
+
+def prepare(request: Request) -> Outcome:
+    """Scan, pick the target and compute the new text; nothing is written."""
+    chosen = (
+        target.explicit(request.target, force=request.force)
+        if request.target
+        else target.choose(request.root)
+    )
+    result = scan(
+        list(request.paths),
+        request.profile,
+        bases=request.bases,
+        search_path=request.search_path,
+        group=request.group,
+        cache=request.cache,
+    )
+    specs = entry_points(result, request.name_style)
+    snapshot = read_text(chosen.path)
+    edit = _edit(chosen, snapshot.text, specs, replace=request.replace)
+    return Outcome(chosen, snapshot, edit, result, tuple(specs))
+
+
+def _edit(
+    chosen: target.Target, text: str, specs: Sequence[EntryPointSpec], *, replace: bool
+) -> EditResult:
+    if chosen.kind == "setup.cfg":
+        assert chosen.section is not None
+        return setupcfg.add_entry_points(
+            text, chosen.section, specs, replace=replace, path=chosen.path
+        )
+    if chosen.kind == "pyproject.toml":
+        return pyproject.add_entry_points(text, specs, replace=replace, path=chosen.path)
+    return setuppy.add_entry_points(text, specs, replace=replace, path=chosen.path)
+
+
+def commit(outcome: Outcome) -> None:
+    """Write the prepared change atomically (nothing happens when it changes nothing)."""
+    if outcome.changed:
+        write_text(outcome.snapshot, outcome.edit.text)

@@ -1,0 +1,198 @@
+"""Which packaging file the build reads entry points from, and why.
+
+The rules, from what setuptools and pbr do:
+
+1. pyproject.toml with a ``[project]`` table: entry points come from there,
+   and setup.cfg / setup.py entry points are ignored, unless ``entry-points``
+   is listed in ``project.dynamic``.
+2. A Poetry project (``[tool.poetry]``, no ``[project]``): its
+   ``[tool.poetry.plugins."group"]`` tables.
+3. setup.py passing ``entry_points=`` to ``setup()``: setuptools ignores the
+   setup.cfg section entirely, so setup.py is the target.
+4. setup.cfg: ``[entry_points]`` for pbr projects, ``[options.entry_points]``
+   for setuptools projects.
+5. setup.py alone: an ``entry_points=`` argument is added to ``setup()``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from epmigrate.errors import ParseError, TargetError
+from epmigrate.fileio import read_text
+from epmigrate.write import setupcfg, setuppy
+
+Kind = Literal["setup.cfg", "pyproject.toml", "setup.py"]
+KINDS: tuple[Kind, ...] = ("setup.cfg", "pyproject.toml", "setup.py")
+
+
+@dataclass(frozen=True)
+class Target:
+    """The file to write, the setup.cfg section (for setup.cfg) and why."""
+
+    path: str
+    kind: Kind
+    reason: str
+    section: str | None = None
+
+    @property
+    def where(self) -> str:
+        """``setup.cfg [entry_points]``-style label for messages."""
+        name = os.path.basename(self.path)
+        return f"{name} [{self.section}]" if self.section else name
+
+
+@dataclass(frozen=True)
+class _Project:
+    root: str
+    pyproject: dict[str, Any] | None
+    setup_py: setuppy.SetupCall | None
+    setup_py_text: str | None
+    setup_cfg: setupcfg.Document | None
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.root, name)
+
+    @property
+    def has_project_table(self) -> bool:
+        return self.pyproject is not None and "project" in self.pyproject
+
+    @property
+    def entry_points_dynamic(self) -> bool:
+        project = (self.pyproject or {}).get("project", {})
+        return "entry-points" in project.get("dynamic", [])
+
+    @property
+    def is_poetry(self) -> bool:
+        tool = (self.pyproject or {}).get("tool", {})
+        return not self.has_project_table and "poetry" in tool
+
+    @property
+    def uses_pbr(self) -> bool:
+        backend = (self.pyproject or {}).get("build-system", {}).get("build-backend", "")
+        if backend.startswith("pbr"):
+            return True
+        if self.setup_cfg is not None and (
+            self.setup_cfg.has_section("pbr") or self.setup_cfg.has_section("entry_points")
+        ):
+            return True
+        text = (self.setup_py_text or "").replace(" ", "")
+        return "pbr=True" in text
+
+
+def _read_project(root: str) -> _Project:
+    pyproject = None
+    path = os.path.join(root, "pyproject.toml")
+    if os.path.isfile(path):
+        text = read_text(path).text
+        try:
+            pyproject = tomllib.loads(text.removeprefix("\ufeff"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ParseError(f"invalid TOML: {exc}", path=path) from exc
+    call = None
+    setup_py_text = None
+    path = os.path.join(root, "setup.py")
+    if os.path.isfile(path):
+        setup_py_text = read_text(path).text
+        call = setuppy.find_setup_call(setup_py_text, path=path)
+    doc = None
+    path = os.path.join(root, "setup.cfg")
+    if os.path.isfile(path):
+        doc = setupcfg.parse(read_text(path).text, path=path)
+    return _Project(root, pyproject, call, setup_py_text, doc)
+
+
+def choose(root: str) -> Target:
+    """The file the build of the project in ``root`` reads entry points from."""
+    project = _read_project(root)
+    if project.has_project_table and not project.entry_points_dynamic:
+        return Target(
+            project.path("pyproject.toml"),
+            "pyproject.toml",
+            "pyproject.toml has a [project] table, so the build reads entry points from it "
+            "(and ignores setup.cfg and setup.py ones)",
+        )
+    if project.is_poetry:
+        return Target(
+            project.path("pyproject.toml"),
+            "pyproject.toml",
+            "a Poetry project: plugins go in [tool.poetry.plugins]",
+        )
+    dynamic = (
+        "entry-points is dynamic in pyproject.toml, so the build takes them from setuptools; "
+        if project.has_project_table
+        else ""
+    )
+    if project.setup_py is not None and project.setup_py.has_entry_points:
+        return Target(
+            project.path("setup.py"),
+            "setup.py",
+            f"{dynamic}setup.py passes entry_points= to setup(), so setuptools ignores "
+            "setup.cfg's entry points",
+        )
+    if project.setup_cfg is not None:
+        if project.uses_pbr:
+            return Target(
+                project.path("setup.cfg"),
+                "setup.cfg",
+                f"{dynamic}a pbr project: pbr reads [entry_points] from setup.cfg",
+                "entry_points",
+            )
+        return Target(
+            project.path("setup.cfg"),
+            "setup.cfg",
+            f"{dynamic}a setuptools project: setuptools reads [options.entry_points]",
+            "options.entry_points",
+        )
+    if project.setup_py is not None:
+        return Target(
+            project.path("setup.py"),
+            "setup.py",
+            f"{dynamic}setup.py is the only setuptools configuration: entry_points= is "
+            "added to setup()",
+        )
+    if project.pyproject is not None:
+        backend = project.pyproject.get("build-system", {}).get("build-backend", "setuptools")
+        section = "[entry_points]" if project.uses_pbr else "[options.entry_points]"
+        raise TargetError(
+            f"{project.path('pyproject.toml')} has no [project] table, so the build "
+            f"({backend}) does not read entry points from it: they belong in "
+            f"{project.path('setup.cfg')} {section}",
+            hint="create setup.cfg with a [metadata] section and run again; epmigrate never "
+            "adds a [project] table, which changes how the build reads the project",
+        )
+    raise TargetError(
+        f"no packaging file in {root} that can hold entry points",
+        hint="run in the project's directory, or name the file: "
+        "epmigrate write setup.cfg|pyproject.toml|setup.py",
+    )
+
+
+def explicit(path: str, *, force: bool = False) -> Target:
+    """``path`` as the target; an error when the build would ignore it (unless ``force``)."""
+    name = os.path.basename(path)
+    if name not in KINDS:
+        raise TargetError(
+            f"cannot write entry points into {path}",
+            hint="the target must be a setup.cfg, pyproject.toml or setup.py",
+        )
+    if not os.path.isfile(path):
+        raise TargetError(f"{path} does not exist", hint="create it first, or name another file")
+    chosen = choose(os.path.dirname(os.path.abspath(path)) or os.curdir)
+    kind: Kind = name
+    if os.path.basename(chosen.path) == name:
+        return Target(path, kind, chosen.reason, chosen.section)
+    if not force:
+        raise TargetError(
+            f"the build would ignore entry points written to {path}: {chosen.reason}",
+            path=path,
+            hint=f"write to {chosen.where} (run without a TARGET), or pass --force",
+        )
+    section = None
+    if kind == "setup.cfg":
+        project = _read_project(os.path.dirname(os.path.abspath(path)))
+        section = "entry_points" if project.uses_pbr else "options.entry_points"
+    return Target(path, kind, f"named on the command line with --force ({chosen.reason})", section)

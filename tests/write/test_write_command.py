@@ -1,0 +1,273 @@
+"""``epmigrate write``: target choice, merge rules, --check/--diff, atomic writes."""
+
+from __future__ import annotations
+
+import configparser
+import hashlib
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from epmigrate.cli import cli
+from epmigrate.errors import WriteError
+from epmigrate.fileio import TEMP_SUFFIX, read_text, write_text
+from epmigrate.write import target
+
+BASE = "svc.api.extensions.ExtensionDescriptor"
+
+
+def make_service(root: Path, *, exts: tuple[str, ...] = ("alpha", "beta")) -> Path:
+    """A small neutron-style service with a legacy extensions package."""
+    pkg = root / "svc"
+    (pkg / "api").mkdir(parents=True)
+    (pkg / "extensions").mkdir()
+    for d in (pkg, pkg / "api", pkg / "extensions"):
+        (d / "__init__.py").write_text("")
+    (pkg / "api" / "extensions.py").write_text("class ExtensionDescriptor:\n    pass\n")
+    for stem in exts:
+        (pkg / "extensions" / f"{stem}.py").write_text(
+            "from svc.api import extensions\n\n"
+            f"class {stem.capitalize()}(extensions.ExtensionDescriptor):\n"
+            f"    def get_alias(self):\n        return 'os-{stem}'\n"
+        )
+    return pkg / "extensions"
+
+
+def run(root: Path, *args: str) -> Result:
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        return CliRunner().invoke(cli, ["write", *args], catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
+
+
+ARGS = ("--path", "svc/extensions", "--base", BASE, "--group", "svc.api.extensions", "--no-cache")
+
+SETUP_CFG = """\
+[metadata]
+name = svc
+
+[options]
+packages = find:
+"""
+
+
+def test_setuptools_setup_cfg_gets_options_entry_points(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "setup.cfg").write_text(SETUP_CFG)
+    check = run(tmp_path, *ARGS, "--check")
+    assert check.exit_code == 1
+    assert "+    alpha = svc.extensions.alpha:Alpha" in check.stdout
+    assert (tmp_path / "setup.cfg").read_text() == SETUP_CFG  # --check writes nothing
+    done = run(tmp_path, *ARGS)
+    assert done.exit_code == 0, done.output
+    assert "setuptools reads [options.entry_points]" in done.stderr
+    assert (tmp_path / "setup.cfg").read_text() == SETUP_CFG + (
+        "\n[options.entry_points]\nsvc.api.extensions =\n"
+        "    alpha = svc.extensions.alpha:Alpha\n    beta = svc.extensions.beta:Beta\n"
+    )
+    again = run(tmp_path, *ARGS)
+    assert again.exit_code == 0
+    assert "already has all 2 entry points" in again.stdout
+    assert run(tmp_path, *ARGS, "--check").exit_code == 0
+
+
+def test_pbr_project_gets_entry_points_section(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "setup.py").write_text("import setuptools\n\nsetuptools.setup(pbr=True)\n")
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = svc\n")
+    done = run(tmp_path, *ARGS)
+    assert done.exit_code == 0, done.output
+    assert "a pbr project" in done.stderr
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(tmp_path / "setup.cfg")
+    assert parser["entry_points"]["svc.api.extensions"].split("\n") == [
+        "",
+        "alpha = svc.extensions.alpha:Alpha",
+        "beta = svc.extensions.beta:Beta",
+    ]
+
+
+def test_setup_py_entry_points_make_setup_cfg_ignored(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "setup.cfg").write_text(SETUP_CFG)
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\n\nsetup(\n    entry_points={\n"
+        '        "console_scripts": ["svc = svc.cli:main"],\n    },\n)\n'
+    )
+    chosen = target.choose(str(tmp_path))
+    assert chosen.kind == "setup.py"
+    assert "ignores setup.cfg" in chosen.reason
+    refused = run(tmp_path, "setup.cfg", *ARGS)
+    assert refused.exit_code == 1
+    assert "the build would ignore entry points written to setup.cfg" in refused.output
+    assert "--force" in refused.output
+    assert (tmp_path / "setup.cfg").read_text() == SETUP_CFG
+    forced = run(tmp_path, "setup.cfg", *ARGS, "--force")
+    assert forced.exit_code == 0
+    assert "[options.entry_points]" in (tmp_path / "setup.cfg").read_text()
+
+
+def test_dynamic_entry_points_send_the_write_to_setup_cfg(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "setup.cfg").write_text(SETUP_CFG)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1"\ndynamic = ["entry-points"]\n'
+    )
+    chosen = target.choose(str(tmp_path))
+    assert (chosen.kind, chosen.section) == ("setup.cfg", "options.entry_points")
+    assert "entry-points is dynamic" in chosen.reason
+
+
+def test_pyproject_without_project_table_is_refused_naming_the_file(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["pbr"]\nbuild-backend = "pbr.build"\n'
+    )
+    result = run(tmp_path, "pyproject.toml", *ARGS)
+    assert result.exit_code == 1
+    assert "setup.cfg" in result.output
+
+
+def test_conflict_names_both_targets_and_leaves_the_file(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    text = SETUP_CFG + "\n[options.entry_points]\nsvc.api.extensions =\n    alpha = other:Thing\n"
+    (tmp_path / "setup.cfg").write_text(text)
+    result = run(tmp_path, *ARGS)
+    assert result.exit_code == 1
+    assert "already points to other:Thing, not svc.extensions.alpha:Alpha" in result.output
+    assert "--replace" in result.output
+    assert (tmp_path / "setup.cfg").read_text() == text
+    replaced = run(tmp_path, *ARGS, "--replace")
+    assert replaced.exit_code == 0
+    assert "    alpha = svc.extensions.alpha:Alpha\n" in (tmp_path / "setup.cfg").read_text()
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "setup.cfg").write_text(SETUP_CFG)
+    result = run(tmp_path, *ARGS, "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("--- a/setup.cfg\n+++ b/setup.cfg\n@@")
+    assert (tmp_path / "setup.cfg").read_text() == SETUP_CFG
+    assert run(tmp_path, *ARGS, "--diff").stdout == result.stdout
+
+
+def test_alias_names(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "setup.cfg").write_text(SETUP_CFG)
+    assert run(tmp_path, *ARGS, "--name", "alias").exit_code == 0
+    assert "    os-alpha = svc.extensions.alpha:Alpha\n" in (tmp_path / "setup.cfg").read_text()
+
+
+def test_defaults_from_tool_epmigrate(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1"\n\n[tool.epmigrate]\n'
+        'paths = ["svc/extensions"]\ngroup = "svc.ext"\n'
+        f'bases = ["{BASE}"]\n'
+    )
+    result = run(tmp_path, "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert (
+        '[project.entry-points."svc.ext"]\nalpha = "svc.extensions.alpha:Alpha"\n'
+        in (tmp_path / "pyproject.toml").read_text()
+    )
+
+
+def test_unknown_default_setting_is_an_error(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "setup.cfg").write_text(SETUP_CFG + "\n[tool:epmigrate]\npath = svc\n")
+    result = run(tmp_path, "--no-cache")
+    assert result.exit_code == 1
+    assert "[tool:epmigrate] has unknown setting 'path'" in result.output
+
+
+def test_no_path_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text(SETUP_CFG)
+    result = run(tmp_path)
+    assert result.exit_code == 2
+    assert "pass --path DIR" in result.output
+
+
+def test_invalid_group_is_refused(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "setup.cfg").write_text(SETUP_CFG)
+    result = run(tmp_path, "--path", "svc/extensions", "--base", BASE, "--group", "svc-api ext")
+    assert result.exit_code == 1
+    assert "invalid entry-point group 'svc-api ext'" in result.output
+    assert (tmp_path / "setup.cfg").read_text() == SETUP_CFG
+
+
+def test_write_keeps_permissions_and_crlf(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    cfg = tmp_path / "setup.cfg"
+    cfg.write_bytes(SETUP_CFG.replace("\n", "\r\n").encode())
+    cfg.chmod(0o640)
+    assert run(tmp_path, *ARGS).exit_code == 0
+    data = cfg.read_bytes()
+    assert data.count(b"\r\n") == data.count(b"\n")
+    assert stat.S_IMODE(cfg.stat().st_mode) == 0o640
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(TEMP_SUFFIX)]
+
+
+def test_changed_on_disk_since_read_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "setup.cfg"
+    path.write_text(SETUP_CFG)
+    snap = read_text(str(path))
+    path.write_text(SETUP_CFG + "# edited meanwhile\n")
+    with pytest.raises(WriteError, match="changed on disk since it was read"):
+        write_text(snap, "new\n")
+    assert path.read_text() == SETUP_CFG + "# edited meanwhile\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_read_only_directory_leaves_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "d" / "setup.cfg"
+    path.parent.mkdir()
+    path.write_text(SETUP_CFG)
+    snap = read_text(str(path))
+    path.parent.chmod(0o555)
+    try:
+        with pytest.raises(WriteError, match="cannot create a temporary file"):
+            write_text(snap, "new\n")
+    finally:
+        path.parent.chmod(0o755)
+    assert path.read_text() == SETUP_CFG
+
+
+def test_stale_temp_files_are_cleared_by_the_next_write(tmp_path: Path) -> None:
+    path = tmp_path / "setup.cfg"
+    path.write_text(SETUP_CFG)
+    stale = tmp_path / f".setup.cfg.abc123{TEMP_SUFFIX}"
+    stale.write_text("half")
+    write_text(read_text(str(path)), SETUP_CFG + "[x]\n")
+    assert not stale.exists()
+    assert (
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        == hashlib.sha256((SETUP_CFG + "[x]\n").encode()).hexdigest()
+    )
+
+
+def test_loose_files_point_to_new_package(tmp_path: Path) -> None:
+    loose = tmp_path / "contrib"
+    loose.mkdir()
+    shutil.copy(
+        Path(__file__).resolve().parents[1]
+        / "data"
+        / "neutron_style"
+        / "project"
+        / "neutron"
+        / "extensions"
+        / "dup_router.py",
+        loose / "dup_router.py",
+    )
+    (tmp_path / "setup.cfg").write_text(SETUP_CFG)
+    result = run(tmp_path, "--path", "contrib", "--no-cache")
+    assert result.exit_code == 1
+    assert "--new-package" in result.output
