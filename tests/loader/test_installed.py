@@ -59,6 +59,7 @@ def mixed(demo: DemoInstall, plain: Path, **env: str) -> dict[str, Any]:
     paths = f"{demo.package_dir / 'extensions'}:{plain}"
     result = demo.run(MIXED, paths, env=env)
     assert isinstance(result, dict)
+    assert not (plain.parent / "marker").exists(), "a shadowed legacy file was executed"
     return result
 
 
@@ -187,6 +188,7 @@ def test_trove_pattern_runs_unchanged_and_driver_finds_legacy_only_driver(
     (plain_legacy / "stray.py").write_text("class Stray:\n    def get_alias(self):\n        pass\n")
     out = demo.run(TROVE, f"{demo.package_dir / 'extensions'}:{plain_legacy}")
     assert isinstance(out, dict)
+    assert not (plain_legacy.parent / "marker").exists()
     assert sorted(out["extensions"]) == [
         ["both", "both"],
         ["migrated", "migrated"],

@@ -1,0 +1,183 @@
+"""``epmigrate verify``: parity of entry points and legacy path, in the target interpreter."""
+
+from __future__ import annotations
+
+import os
+import venv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from epmigrate.verify import ParityReport, ParityRow, verify_command, verify_parity
+from tests.loader.conftest import DemoInstall
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(verify_command, list(args))
+
+
+def row(**changes: object) -> ParityRow:
+    """A row where both sides agree; ``changes`` break it."""
+    values: dict[str, object] = {
+        "name": "foo",
+        "entry_point_name": "foo",
+        "entry_point": "pkg.ext.foo:Foo",
+        "entry_point_error": None,
+        "legacy_path": "/srv/ext/foo.py",
+        "legacy_target": "pkg.ext.foo:Foo",
+        "legacy_class": "Foo",
+        "legacy_error": None,
+        "entry_point_alias": "foo",
+        "legacy_alias": "foo",
+        "same_object": True,
+        "same_alias": True,
+    }
+    values.update(changes)
+    return ParityRow(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        pytest.param({}, None, id="agree"),
+        pytest.param(
+            {"legacy_path": None, "legacy_target": None, "legacy_class": None},
+            None,
+            id="entry-point-only",
+        ),
+        pytest.param(
+            {"entry_point": None, "entry_point_name": None, "same_object": None},
+            "no entry point provides it",
+            id="unmigrated",
+        ),
+        pytest.param(
+            {"same_object": False},
+            "the entry point loads another class than Foo",
+            id="other-class",
+        ),
+        pytest.param(
+            {"entry_point_alias": "bar", "same_alias": False},
+            "aliases differ: entry point 'bar', legacy 'foo'",
+            id="other-alias",
+        ),
+        pytest.param(
+            {"legacy_error": "ValueError: boom", "same_object": None},
+            "the legacy file fails to load (ValueError: boom); cannot compare",
+            id="legacy-broken",
+        ),
+        pytest.param(
+            {"entry_point_error": "ImportError: x", "same_object": None},
+            "its entry point fails to load (ImportError: x)",
+            id="entry-point-broken",
+        ),
+    ],
+)
+def test_a_row_blocks_switching_off_only_when_the_legacy_side_is_not_covered(
+    changes: dict[str, object], problem: str | None
+) -> None:
+    assert row(**changes).problem == problem
+    report = ParityReport("g", ("/srv/ext",), "neutron", "python", (row(**changes),))
+    assert report.ok is (problem is None)
+
+
+@pytest.mark.venv
+def test_a_migrated_group_exits_0(demo: DemoInstall) -> None:
+    result = invoke(
+        "hybrid.verified",
+        "--legacy-path",
+        str(demo.package_dir / "verified"),
+        "--python",
+        str(demo.venv.python),
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        "NAME   ENTRY POINT                       LEGACY CLASS                      "
+        "SAME OBJECT  SAME ALIAS"
+    )
+    assert lines[1].split() == [
+        "alpha",
+        "hybrid_demo.verified.alpha:Alpha",
+        "hybrid_demo.verified.alpha:Alpha",
+        "yes",
+        "yes",
+    ]
+    assert lines[-1].startswith("OK: the entry points provide everything the legacy path does")
+
+
+@pytest.mark.venv
+def test_an_unmigrated_group_exits_1(demo: DemoInstall, plain_legacy: Path) -> None:
+    # A legacy file that prints must not spoil the child's JSON.
+    (plain_legacy / "noisy.py").write_text("print('hello from noisy')\nclass Noisy:\n    pass\n")
+    result = invoke(
+        "hybrid.demo",
+        "--legacy-path",
+        f"{demo.package_dir / 'extensions'}:{plain_legacy}",
+        "--python",
+        str(demo.venv.python),
+    )
+    assert result.exit_code == 1, result.output
+    assert "FAIL: 4 problem(s); keep the legacy path for now:" in result.output
+    assert "  unmigrated: no entry point provides it" in result.output
+    assert "  noisy: no entry point provides it" in result.output
+    assert "  outside: no entry point provides it" in result.output
+    # The copy of both.py outside the package is not the entry point's class.
+    assert "  both: the entry point loads another class than Both" in result.output
+    assert "hello from noisy" not in result.output
+
+
+@pytest.mark.venv
+def test_a_group_whose_entry_point_disagrees_exits_1(demo: DemoInstall) -> None:
+    report = verify_parity(
+        "hybrid.disagree",
+        [str(demo.package_dir / "disagree")],
+        python=str(demo.venv.python),
+    )
+    [gamma] = [r for r in report.rows if r.name == "gamma"]
+    assert gamma.entry_point == "hybrid_demo.disagree.other:Gamma2"
+    assert gamma.legacy_target == "hybrid_demo.disagree.gamma:Gamma"
+    assert (gamma.same_object, gamma.same_alias) == (False, True)
+    assert not report.ok
+    result = invoke(
+        "hybrid.disagree",
+        "--legacy-path",
+        str(demo.package_dir / "disagree"),
+        "--python",
+        str(demo.venv.python),
+    )
+    assert result.exit_code == 1
+    assert "  gamma: the entry point loads another class than Gamma" in result.output
+
+
+def test_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke("g", "--legacy-path", str(tmp_path / "gone"))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {tmp_path / 'gone'}: legacy path is not a directory\n  hint: check --legacy-path\n"
+    )
+
+
+def test_an_unknown_profile_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke("g", "--legacy-path", str(tmp_path), "--profile", "nonesuch")
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: unknown profile 'nonesuch'; installed profiles:")
+
+
+def test_an_interpreter_without_stevedore_is_a_clear_error(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    bare = tmp_path_factory.mktemp("bare")
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(bare)
+    python = bare / "bin" / "python"
+    os.chmod(tmp_path, 0o755)
+    result = invoke("g", "--legacy-path", str(tmp_path), "--python", str(python))
+    assert result.exit_code == 2
+    assert f"Error: stevedore is not importable by {python}" in result.output
+    assert "hint: install stevedore into that environment" in result.output
+
+
+def test_an_interpreter_that_cannot_run_is_a_clear_error(tmp_path: Path) -> None:
+    result = invoke("g", "--legacy-path", str(tmp_path), "--python", str(tmp_path / "nopython"))
+    assert result.exit_code == 2
+    assert "cannot run the target interpreter" in result.output
