@@ -89,6 +89,10 @@ alpha = "hybrid_demo.verified.alpha:Alpha"
 
 [project.entry-points."hybrid.disagree"]
 gamma = "hybrid_demo.disagree.other:Gamma2"
+
+[project.entry-points."hybrid.broken"]
+broken = "hybrid_demo.not_there:Nope"
+fine = "hybrid_demo.verified.alpha:Alpha"
 """
 
 

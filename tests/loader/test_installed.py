@@ -197,3 +197,40 @@ def test_trove_pattern_runs_unchanged_and_driver_finds_legacy_only_driver(
     ]
     assert out["driver"] == "Outside"
     assert out["driver_alias"] == "outside"
+
+
+BROKEN = """
+import json, sys, warnings
+from epmigrate.loader import HybridExtensionManager
+
+seen = []
+def on_failure(manager, ep, exc):
+    seen.append([type(manager).__name__, type(ep).__name__, ep.name, ep.value, type(exc).__name__])
+
+mgr = HybridExtensionManager("hybrid.broken", on_load_failure_callback=on_failure)
+try:
+    HybridExtensionManager("hybrid.broken", fail_fast=True)
+    raised = None
+except Exception as exc:
+    raised = type(exc).__name__
+print(json.dumps({"names": mgr.names(), "seen": seen, "raised": raised}))
+"""
+
+
+def test_entry_point_failures_reach_the_callback_or_stop_a_fail_fast_load(
+    demo: DemoInstall,
+) -> None:
+    out = demo.run(BROKEN)
+    assert out == {
+        "names": ["fine"],
+        "seen": [
+            [
+                "HybridExtensionManager",
+                "EntryPoint",
+                "broken",
+                "hybrid_demo.not_there:Nope",
+                "ModuleNotFoundError",
+            ]
+        ],
+        "raised": "ModuleNotFoundError",
+    }

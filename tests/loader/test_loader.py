@@ -232,6 +232,35 @@ def test_unknown_or_classless_profiles_are_refused(tmp_path: Path, group: str) -
         HybridExtensionManager(group, legacy_paths=str(d), profile="subclass")
 
 
+def test_nova_profile_recurses_into_packages_and_skips_delegating_ones(
+    tmp_path: Path, group: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    marker = tmp_path / "marker"
+    root = tmp_path / "site"
+    contrib = root / "hybridpkg_nova" / "api" / "contrib"
+    files = {
+        "hybridpkg_nova/__init__.py": "",
+        "hybridpkg_nova/api/__init__.py": "",
+        "hybridpkg_nova/api/contrib/__init__.py": "",
+        "hybridpkg_nova/api/contrib/foo.py": cls("Foo"),
+        "hybridpkg_nova/api/contrib/sub/__init__.py": "",
+        "hybridpkg_nova/api/contrib/sub/barExt.py": cls("BarExt"),
+        "hybridpkg_nova/api/contrib/plain/notes.py": marking(marker, "Notes"),
+        "hybridpkg_nova/api/contrib/deleg/__init__.py": "def extension(ext_mgr):\n    pass\n",
+        "hybridpkg_nova/api/contrib/deleg/inner.py": marking(marker, "Inner"),
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    monkeypatch.syspath_prepend(str(root))
+    mgr = quietly(lambda: HybridExtensionManager(group, legacy_paths=str(contrib), profile="nova"))
+    assert sorted(mgr.names()) == ["barExt", "foo"]
+    assert mgr["barExt"].entry_point_target == "hybridpkg_nova.api.contrib.sub.barExt:BarExt"
+    assert mgr["foo"].plugin is importlib.import_module("hybridpkg_nova.api.contrib.foo").Foo
+    assert "loads its own extensions through extension()" in caplog.text
+    assert not marker.exists()  # not a package, and a delegating package
+
+
 # -- import: package modules by name, others under a unique name -------------
 
 
