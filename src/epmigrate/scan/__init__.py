@@ -10,11 +10,13 @@ read as text, never imported.
 from __future__ import annotations
 
 import ast
+import contextlib
+import gc
 import io
 import os
 import stat
 import tokenize
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -199,7 +201,8 @@ class _Reader:
             if hit is not None:
                 self._restore(f, hit)
                 return
-        entry = self._read_cst(f, path)
+        with _gc_paused():
+            entry = self._read_cst(f, path)
         if self.cache is not None:
             self.cache.put(path, st, "cst", entry)
 
@@ -278,6 +281,25 @@ class _Reader:
             return facts is not None and name in facts.bindings
 
         return check
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file is parsed and read.
+
+    A libcst tree is hundreds of thousands of acyclic objects: reference
+    counting frees them, and the collector's passes over them during parsing
+    are about a sixth of the parse time for nothing (mypy pauses it around
+    parsing for the same reason). Any cycle made meanwhile is collected once
+    the collector runs again; a paused collector stays paused.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _syntax_error(source: str, exc: cst.ParserSyntaxError) -> tuple[int, str]:

@@ -12,7 +12,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
-from epmigrate.scan.facts import Binding, Call, ClassFacts, Expr, ModuleFacts, StarImport, unknown
+from epmigrate.scan.facts import (
+    RETURNING_METHODS,
+    Binding,
+    Call,
+    ClassFacts,
+    Expr,
+    ModuleFacts,
+    StarImport,
+    unknown,
+)
 
 _DYNAMIC_CALLS = frozenset({"exec", "setattr", "globals", "__import__"})
 
@@ -148,7 +157,8 @@ class _Walker:
                     if isinstance(target, ast.Name):
                         attrs[target.id] = self.expr(stmt.value)
             elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                returns[stmt.name] = self.returned(stmt)
+                if stmt.name in RETURNING_METHODS:
+                    returns[stmt.name] = self.returned(stmt)
                 abstract = abstract or any(
                     (_dotted(d) or "").endswith("abstractmethod") for d in stmt.decorator_list
                 )

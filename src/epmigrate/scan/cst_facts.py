@@ -21,7 +21,16 @@ from collections.abc import Callable, Iterator, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from epmigrate.scan.facts import Binding, Call, ClassFacts, Expr, ModuleFacts, StarImport, unknown
+from epmigrate.scan.facts import (
+    RETURNING_METHODS,
+    Binding,
+    Call,
+    ClassFacts,
+    Expr,
+    ModuleFacts,
+    StarImport,
+    unknown,
+)
 
 LineOf = Callable[[cst.CSTNode], int]
 
@@ -258,7 +267,8 @@ class _Walker:
                     if isinstance(target, cst.Name):
                         attrs[target.value] = self.expr(stmt.value)
             elif isinstance(stmt, cst.FunctionDef):
-                returns[stmt.name.value] = self.returned(stmt)
+                if stmt.name.value in RETURNING_METHODS:
+                    returns[stmt.name.value] = self.returned(stmt)
                 abstract = abstract or any(
                     (_dotted(d.decorator) or "").endswith("abstractmethod") for d in stmt.decorators
                 )

@@ -20,6 +20,9 @@ from typing import Any
 
 Expr = tuple[Any, ...]
 
+RETURNING_METHODS = frozenset({"get_alias", "get_name"})
+"""Methods whose ``return`` is kept: where extension aliases and names are read."""
+
 
 def unknown(reason: str) -> Expr:
     """An expression the scanner does not evaluate, with the reason."""
@@ -44,7 +47,8 @@ class ClassFacts:
     attrs: dict[str, Expr] = field(default_factory=dict)
     """Class-level ``NAME = expr`` assignments."""
     returns: dict[str, Expr] = field(default_factory=dict)
-    """For each method: what its one ``return`` gives (``unknown`` when not one)."""
+    """For each of :data:`RETURNING_METHODS` it defines: what its one ``return``
+    gives (``unknown`` when there is not exactly one)."""
     abstract: bool = False
     """Has ``@abstractmethod`` methods: never instantiated by a loader."""
 

@@ -96,6 +96,8 @@ class Index:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._packages: dict[str, bool] = {}
         self._lookups: dict[tuple[str, str], Target] = {}
+        self._verdicts: dict[tuple[str, frozenset[str]], Verdict] = {}
+        self._mros: dict[str, tuple[list[ClassT], str]] = {}
 
     def add(self, located: Located, facts: ModuleFacts) -> None:
         """Register a module the scan has already read."""
@@ -231,6 +233,15 @@ class Index:
         self, cls: ClassT, bases: frozenset[str], _seen: frozenset[str] = frozenset()
     ) -> Verdict:
         """Whether ``cls`` derives (transitively) from one of ``bases``."""
+        key = (cls.qualname, bases)
+        known = self._verdicts.get(key)
+        if known is None:
+            known = self._derives(cls, bases, _seen)
+            if known.derives is not None or not _seen:
+                self._verdicts[key] = known
+        return known
+
+    def _derives(self, cls: ClassT, bases: frozenset[str], _seen: frozenset[str]) -> Verdict:
         if base_matches(cls.qualname, bases):
             return Verdict(True)
         if cls.qualname in _seen:
@@ -254,6 +265,12 @@ class Index:
 
     def mro(self, cls: ClassT) -> tuple[list[ClassT], str]:
         """Readable classes in method resolution order, and why the walk stopped early."""
+        known = self._mros.get(cls.qualname)
+        if known is None:
+            known = self._mros[cls.qualname] = self._mro(cls)
+        return known
+
+    def _mro(self, cls: ClassT) -> tuple[list[ClassT], str]:
         out: list[ClassT] = []
         stop = ""
         todo = [cls]
