@@ -61,7 +61,10 @@ from stevedore.named import (
 from epmigrate import _legacy
 from epmigrate.profiles import GROUP as PROFILES_GROUP
 from epmigrate.profiles import Profile, get_profile
-from epmigrate.profiles import neutron as _default_profile  # noqa: F401  (the default, resolved by name)
+
+# Imported with the loader, so resolving the default profile by name at
+# construction imports nothing.
+from epmigrate.profiles import neutron as _default_profile  # noqa: F401
 
 __all__ = [
     "ENV_VAR",
@@ -149,9 +152,10 @@ def resolve_profile(profile: str | Profile) -> Profile:
     """The :class:`Profile` named ``profile`` (a ``Profile`` is returned as is).
 
     The usual case reads the profile group through stevedore's entry-point
-    cache, which the manager has just filled, instead of a new
-    ``importlib.metadata`` scan of every distribution (milliseconds at start
-    up); anything unusual is left to :func:`epmigrate.profiles.get_profile`.
+    cache, which the manager reads right after for its own group, instead of
+    a second ``importlib.metadata`` scan of every distribution (milliseconds
+    at start-up); anything unusual is left to
+    :func:`epmigrate.profiles.get_profile`, which also words the errors.
     """
     if isinstance(profile, Profile):
         return profile
