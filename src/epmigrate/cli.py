@@ -15,6 +15,7 @@ import click._termui_impl
 from epmigrate import __version__
 from epmigrate.errors import EpmigrateError
 from epmigrate.profiles import available_profiles
+from epmigrate.verify import verify_command
 
 PROGRESS_MIN_FILES = 50
 """Show a progress bar on a terminal when a scan reads at least this many files."""
@@ -267,6 +268,9 @@ def write_command(
         click.echo(f"wrote {outcome.added} entry points to {outcome.target.where}")
     else:
         click.echo(f"{outcome.target.where} already has all {len(outcome.specs)} entry points")
+
+
+cli.add_command(verify_command)
 
 
 def main() -> None:
