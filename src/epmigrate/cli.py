@@ -120,7 +120,8 @@ def scan_command(
     PATH is a directory, or several joined with ':' as in a service config.
     Exit status: 0 no error findings, 1 error findings, 2 usage error.
     """
-    from epmigrate.scan import Cache, ScanError, report, scan
+    from epmigrate.scan import Cache, report, scan
+    from epmigrate.write import target
 
     try:
         result = scan(
@@ -132,12 +133,12 @@ def scan_command(
             cache=None if no_cache else Cache(),
             progress=_progress(),
         )
-    except (ScanError, EpmigrateError) as exc:
+        section = target.setup_cfg_section(result.paths[0]) if fmt == "ini" else ""
+    except EpmigrateError as exc:
         raise UsageError(str(exc)) from exc
     if fmt == "json":
         click.echo(report.render_json(result), nl=False)
     elif fmt == "ini":
-        section = report.setup_cfg_section(result.paths[0])
         click.echo(report.render_ini(result, section), nl=False)
     else:
         click.echo(report.render_text(result), nl=False)

@@ -71,7 +71,6 @@ def write_text(snapshot: Snapshot, text: str) -> None:
     changed since it was read, or when the directory cannot take a new file.
     """
     path = snapshot.path
-    _refuse_if_changed(snapshot)
     directory = os.path.dirname(os.path.abspath(path))
     # A write killed earlier may have left its temporary file: clear it first.
     remove_stale_temps(path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -96,7 +96,6 @@ class Extension:
     alias: str | None
     alias_reason: str | None
     status: Status
-    directory: str = field(default="", compare=False)
 
     @property
     def entry_point(self) -> EntryPointSpec | None:

@@ -130,11 +130,10 @@ class Profile:
         own loading (only asked when :attr:`delegate_name` is set). Entries
         that cannot be listed raise ``OSError`` from ``os.listdir``.
         """
-        yield from self._walk(directory, directory, (), delegates)
+        yield from self._walk(directory, (), delegates)
 
     def _walk(
         self,
-        top: str,
         directory: str,
         subpackage: tuple[str, ...],
         delegates: Callable[[str], bool] | None,
@@ -159,7 +158,7 @@ class Profile:
             if self.delegate_name and delegates is not None and delegates(path):
                 yield Delegated(path, "/".join((*subpackage, name)))
                 continue
-            yield from self._walk(top, path, (*subpackage, name), delegates)
+            yield from self._walk(path, (*subpackage, name), delegates)
 
     def default_group(self, package: str | None) -> str:
         """The entry-point group to write when the user names none."""

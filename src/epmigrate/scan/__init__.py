@@ -342,7 +342,6 @@ def _judge(
             alias=alias[0],
             alias_reason=alias[1] or None,
             status=status,
-            directory=f.directory,
         )
 
     stem_fails = prof.import_by == "stem" and bool(facts.relative_imports)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from typing import Any
 
@@ -101,36 +100,3 @@ def render_ini(result: ScanResult, section: str = "options.entry_points") -> str
     lines = [f"[{section}]", f"{result.group} ="]
     lines.extend(f"    {ep.line}" for ep in entries)
     return "\n".join(lines) + "\n"
-
-
-def setup_cfg_section(directory: str) -> str:
-    """``entry_points`` for pbr projects, ``options.entry_points`` otherwise.
-
-    Looks for the project's setup.cfg / setup.py above ``directory``.
-    """
-    here = os.path.abspath(directory)
-    while True:
-        cfg = os.path.join(here, "setup.cfg")
-        if os.path.isfile(cfg) or os.path.isfile(os.path.join(here, "setup.py")):
-            return "entry_points" if _uses_pbr(here) else "options.entry_points"
-        parent = os.path.dirname(here)
-        if parent == here:
-            return "options.entry_points"
-        here = parent
-
-
-def _uses_pbr(root: str) -> bool:
-    for name, needles in (
-        ("setup.cfg", ("[pbr]", "[entry_points]", "[files]")),
-        ("setup.py", ("pbr",)),
-    ):
-        try:
-            with open(os.path.join(root, name), encoding="utf-8", errors="replace") as fh:
-                lines = [line.strip() for line in fh]
-        except OSError:
-            continue
-        if name == "setup.cfg" and any(line in needles for line in lines):
-            return True
-        if name == "setup.py" and any("pbr=True" in line.replace(" ", "") for line in lines):
-            return True
-    return False

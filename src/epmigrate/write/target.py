@@ -75,8 +75,8 @@ class _Project:
         backend = (self.pyproject or {}).get("build-system", {}).get("build-backend", "")
         if backend.startswith("pbr"):
             return True
-        if self.setup_cfg is not None and (
-            self.setup_cfg.has_section("pbr") or self.setup_cfg.has_section("entry_points")
+        if self.setup_cfg is not None and any(
+            self.setup_cfg.has_section(s) for s in ("pbr", "entry_points", "files")
         ):
             return True
         text = (self.setup_py_text or "").replace(" ", "")
@@ -169,6 +169,21 @@ def choose(root: str) -> Target:
         hint="run in the project's directory, or name the file: "
         "epmigrate write setup.cfg|pyproject.toml|setup.py",
     )
+
+
+def setup_cfg_section(directory: str) -> str:
+    """The setup.cfg section for the project around ``directory``.
+
+    ``entry_points`` for pbr projects, ``options.entry_points`` otherwise; the
+    project is the first directory upwards with a setup.cfg or setup.py.
+    """
+    here = os.path.abspath(directory)
+    while not any(os.path.isfile(os.path.join(here, n)) for n in ("setup.cfg", "setup.py")):
+        parent = os.path.dirname(here)
+        if parent == here:
+            return setupcfg.SETUPTOOLS_SECTION
+        here = parent
+    return setupcfg.PBR_SECTION if _read_project(here).uses_pbr else setupcfg.SETUPTOOLS_SECTION
 
 
 def explicit(path: str, *, force: bool = False) -> Target:
