@@ -1,10 +1,22 @@
-"""Extension base classes and the legacy directory loader (the neutron rule)."""
+"""Extension base classes and the service's extension manager.
 
-import importlib.util
-import logging
+Until the migration, this module held a neutron-rule loader that executed
+every ``.py`` file of each directory in ``api_extensions_path`` and
+instantiated the class named ``stem.capitalize()``. The hybrid manager
+keeps that setting working: it loads the entry points of
+``widget_service.api.extensions`` first, then the legacy files no entry
+point provides yet, with a warning for each.
+"""
+
 import os
 
-LOG = logging.getLogger(__name__)
+from epmigrate.loader import HybridExtensionManager
+
+GROUP = "widget_service.api.extensions"
+"""The entry-point group of API extensions."""
+
+EXTENSIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "extensions")
+"""The service's own extension directory, the first legacy directory."""
 
 
 class ExtensionDescriptor:
@@ -31,29 +43,16 @@ class APIExtensionDescriptor(ExtensionDescriptor):
         return cls.api_definition.ALIAS
 
 
-def load_extensions(path):
-    """The legacy loader: execute every file of each directory in ``path``."""
-    extensions = {}
-    for directory in path.split(":"):
-        if not os.path.isdir(directory):
-            LOG.error("Extension path '%s' doesn't exist!", directory)
-            continue
-        for f in sorted(os.listdir(directory)):
-            mod_name, file_ext = os.path.splitext(f)
-            if file_ext.lower() != ".py" or mod_name.startswith("_"):
-                continue
-            try:
-                spec = importlib.util.spec_from_file_location(
-                    mod_name, os.path.join(directory, f)
-                )
-                mod = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(mod)
-                cls = getattr(mod, mod_name.capitalize(), None)
-                if cls is None:
-                    LOG.warning("Did not find expected name %s in %s", mod_name.capitalize(), f)
-                    continue
-                ext = cls()
-                extensions.setdefault(ext.get_alias(), ext)
-            except Exception as exc:
-                LOG.warning("Extension file %s wasn't loaded due to %s", f, exc)
-    return extensions
+def extension_manager(api_extensions_path=()):
+    """Load every API extension: entry points, then the legacy directories.
+
+    ``api_extensions_path`` lists the operator's extra directories (the
+    ``api_extensions_path`` option); the service's own extension directory
+    always comes first, as in Neutron.
+    """
+    return HybridExtensionManager(
+        namespace=GROUP,
+        legacy_paths=[EXTENSIONS_DIR, *api_extensions_path],
+        profile="neutron",
+        invoke_on_load=True,
+    )

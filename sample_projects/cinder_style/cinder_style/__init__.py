@@ -1,0 +1,1 @@
+"""cinder_style: a block-storage API with Cinder-style contrib extensions."""

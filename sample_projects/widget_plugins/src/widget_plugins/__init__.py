@@ -1,0 +1,1 @@
+"""widget_plugins: third-party API extensions for widget_service."""
