@@ -26,7 +26,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from epmigrate.errors import ParseError
+from epmigrate.errors import ParseError, toml_error
 from epmigrate.fileio import read_text
 from epmigrate.write import setupcfg
 
@@ -54,7 +54,7 @@ def load(root: str) -> Defaults:
         try:
             table = tomllib.loads(text).get("tool", {}).get("epmigrate")
         except tomllib.TOMLDecodeError as exc:
-            raise ParseError(f"invalid TOML: {exc}", path=pyproject) from exc
+            raise toml_error(exc, pyproject) from exc
         if table is not None:
             return _defaults(root, pyproject, "[tool.epmigrate]", table)
     cfg = os.path.join(root, "setup.cfg")

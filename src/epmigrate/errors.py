@@ -7,6 +7,7 @@ line can print them as they are.
 from __future__ import annotations
 
 import os
+import re
 
 
 class EpmigrateError(Exception):
@@ -48,6 +49,24 @@ class EpmigrateError(Exception):
 
 class ParseError(EpmigrateError, ValueError):
     """A file could not be read as the format it claims to be."""
+
+
+def toml_error(exc: ValueError, path: str | os.PathLike[str] | None) -> ParseError:
+    """A located :class:`ParseError` for a ``tomllib.TOMLDecodeError``.
+
+    tomllib puts the place at the end of its message, ``(at line L, column C)``;
+    it moves into the location so that every TOML error reads ``path:L:C``.
+    """
+    found = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
+    message = str(exc)[: found.start()].rstrip() if found else str(exc)
+    name = os.path.basename(os.fspath(path)) if path is not None else "pyproject.toml"
+    return ParseError(
+        f"{name} is not valid TOML: {message}",
+        path=path,
+        line=int(found.group(1)) if found else None,
+        col=int(found.group(2)) if found else None,
+        hint="fix the TOML syntax there first; nothing was written",
+    )
 
 
 class ValidationError(EpmigrateError, ValueError):

@@ -41,7 +41,7 @@ from typing import Any, Literal
 import tomlkit
 import tomlkit.exceptions
 
-from epmigrate.errors import ParseError, TargetError
+from epmigrate.errors import ParseError, TargetError, toml_error
 from epmigrate.model import EntryPointSpec
 from epmigrate.write.merge import EditResult, Existing, MergePlan, group_by, plan_merge
 
@@ -91,15 +91,7 @@ def _load(text: str, path: str | None) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomlkit accepts a few documents that tomllib (what builds use) rejects.
-        found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        message = re.sub(r" \(at line \d+, column \d+\)$", "", str(exc))
-        raise ParseError(
-            f"{name} is not valid TOML: {message}",
-            path=path,
-            line=int(found.group(1)) if found else None,
-            col=int(found.group(2)) if found else None,
-            hint="fix the TOML syntax there first; nothing was written",
-        ) from exc
+        raise toml_error(exc, path) from exc
 
 
 def _file_name(path: str | None) -> str:

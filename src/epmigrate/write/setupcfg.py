@@ -30,6 +30,7 @@ not read as part of the first line, as a ``utf-8-sig`` reader would.
 
 from __future__ import annotations
 
+import configparser
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -491,6 +492,8 @@ def add_entry_points(
         if section == PBR_SECTION:
             _refuse_pbr_group(group, path)
     doc = parse(text, path=path)
+    if "%" in text:
+        _refuse_bad_interpolation(doc, path)
     sect = doc._sections.get(section)
     newline = doc._newline()
     replaced: dict[int, str] = {}
@@ -591,6 +594,46 @@ def _refuse_percent(spec: EntryPointSpec, path: str | None) -> NoReturn:
         path=path,
         hint="rename the entry point (or its group or target) without '%'",
     )
+
+
+def _refuse_bad_interpolation(doc: Document, path: str | None) -> None:
+    """Refuse a file that setuptools and pbr cannot read because of a ``%``.
+
+    Both read setup.cfg with ``configparser.ConfigParser()``, whose default
+    interpolation turns ``%%`` into ``%`` and ``%(name)s`` into another
+    option's value, and stops the build at a bare ``%`` or an unknown name.
+    Writing entry points into such a file would leave a build that still
+    fails, so the error says where the ``%`` is. The same parser finds it,
+    so the verdict is the one the build reaches.
+    """
+    parser = configparser.ConfigParser()
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    # Our line model already split lone "\r" endings the way a text-mode file does.
+    parser.read_string("\n".join(doc._contents))
+    for section in parser.sections():
+        for option in parser.options(section):
+            try:
+                parser.get(section, option)
+            except configparser.InterpolationError as exc:
+                opt = doc._option(section, option)
+                where = opt.section if opt is not None else section
+                line = opt.line + 1 if opt is not None else None
+                if isinstance(exc, configparser.InterpolationMissingOptionError):
+                    what = (
+                        f"option {option!r} in [{where}] uses '%({exc.reference})s', but no "
+                        f"option {exc.reference!r} is in [{section}] or [DEFAULT]"
+                    )
+                elif isinstance(exc, configparser.InterpolationSyntaxError):
+                    what = f"option {option!r} in [{where}] has a bare '%': {exc.message}"
+                else:
+                    what = f"option {option!r} in [{where}] cannot be interpolated: {exc.message}"
+                raise ParseError(
+                    f"{what}; setuptools and pbr read setup.cfg with '%' interpolation, so "
+                    "the build would stop here",
+                    path=path,
+                    line=line,
+                    hint="write a literal '%' as '%%', then run again; nothing was written",
+                ) from exc
 
 
 def _pbr_group(group: str) -> str:

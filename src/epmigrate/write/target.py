@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from epmigrate.errors import ParseError, TargetError
+from epmigrate.errors import TargetError, toml_error
 from epmigrate.fileio import read_text
 from epmigrate.write import setupcfg, setuppy
 
@@ -91,7 +91,7 @@ def _read_project(root: str) -> _Project:
         try:
             pyproject = tomllib.loads(text.removeprefix("\ufeff"))
         except tomllib.TOMLDecodeError as exc:
-            raise ParseError(f"invalid TOML: {exc}", path=path) from exc
+            raise toml_error(exc, path) from exc
     call = None
     setup_py_text = None
     path = os.path.join(root, "setup.py")
