@@ -27,8 +27,10 @@ The convention (docs/design.md, "Contributing", says the same):
   fresh scratch directory holding a copy of ``sample_projects/`` (a document
   may begin with ``$ cd widget_service``), with the repository's
   ``.venv/bin`` first on ``PATH``, ``HOME`` and ``XDG_CACHE_HOME`` inside the
-  scratch directory, ``NO_COLOR=1``, ``COLUMNS=100``, ``LC_ALL=C.UTF-8`` and
-  stdin from ``/dev/null``. Each command has ``TIMEOUT`` seconds.
+  scratch directory, ``NO_COLOR=1``, ``COLUMNS=100``, ``LC_ALL=C.UTF-8``,
+  umask 022 (nothing in the copy is writable by group or others, as in a
+  checkout made with that umask) and stdin from ``/dev/null``. Each command has
+  ``TIMEOUT`` seconds.
 * ``EXCEPTIONS`` below lists every command that is not run as written, and
   why. A document's first failing command stops it; the failure names the
   document, the line, the command, and the expected and actual output.
@@ -260,6 +262,8 @@ class Shell:
             stderr=subprocess.STDOUT,
         )
         self.marker = f"__docs_example_done_{uuid.uuid4().hex}__"
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"umask 022\n")
         self.lines: queue.Queue[bytes | None] = queue.Queue()
         assert self.proc.stdout is not None
         self.pump = threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True)
@@ -314,6 +318,11 @@ def scratch(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         work,
         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build", ".venv"),
     )
+    # As a checkout made with umask 022: the hybrid loader refuses legacy
+    # directories that group or others can write.
+    for path in [work, *work.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & ~0o022)
     home = tmp_path / "home"
     home.mkdir()
     env = {
