@@ -319,8 +319,13 @@ def build(work: Path) -> tuple[Path, Path, Path]:
     return python, installed, legacy
 
 
-def measure(python: Path, case: str, args: tuple[str, ...], bytecode: str) -> float:
-    """Run one fresh child; return the seconds it spent loading."""
+def measure(python: Path, case: str, args: tuple[str, ...], bytecode: str, cwd: Path) -> float:
+    """Run one fresh child in ``cwd``; return the seconds it spent loading.
+
+    ``cwd`` is on the child's ``sys.path`` (as ``''``) and stevedore hashes
+    the modification time of every ``sys.path`` entry into its cache key: a
+    directory nothing writes to keeps every child on the same cache file.
+    """
     code = f"CODE = {CASES[case]!r}\nARGS = {list(args)!r}\n" + PRELUDE
     env = {k: v for k, v in os.environ.items() if k != "EPMIGRATE_LEGACY"}
     if bytecode == "cached":
@@ -328,7 +333,7 @@ def measure(python: Path, case: str, args: tuple[str, ...], bytecode: str) -> fl
     else:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     done = subprocess.run(
-        [str(python), "-c", code], capture_output=True, text=True, env=env, check=False
+        [str(python), "-c", code], capture_output=True, text=True, env=env, check=False, cwd=cwd
     )
     if done.returncode != 0:
         raise SystemExit(f"{case} failed:\n{done.stderr}")
@@ -359,6 +364,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-loader-", dir=base))
     try:
         python, installed, legacy = build(work)
+        quiet = work / "cwd"
+        quiet.mkdir()
         comparisons = [
             Comparison(
                 "all migrated (legacy path configured)",
@@ -377,12 +384,12 @@ def main() -> int:
         ordered = sorted(cases)
         times: dict[tuple[str, tuple[str, ...]], list[float]] = {c: [] for c in ordered}
         for case, args in ordered:  # warm-up: bytecode caches, stevedore's cache
-            measure(python, case, args, options.bytecode)
+            measure(python, case, args, options.bytecode, quiet)
         for _ in range(options.runs):
             # Each case once per round, so a change in machine load hits a
             # hybrid run and its baseline alike.
             for case, args in ordered:
-                times[(case, args)].append(measure(python, case, args, options.bytecode))
+                times[(case, args)].append(measure(python, case, args, options.bytecode, quiet))
         print(
             f"{COUNT} extensions; {options.runs} rounds of fresh processes; CPU time of the "
             f"load only; legacy bytecode: {options.bytecode}"

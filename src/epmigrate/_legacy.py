@@ -22,10 +22,10 @@ import re
 import stat
 import sys
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib.machinery import SourceFileLoader, SourcelessFileLoader
 from importlib.metadata import EntryPoint
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from epmigrate.errors import InsecurePathError, ProfileError
 from epmigrate.profiles import Delegated, Profile
@@ -109,6 +109,8 @@ def synthetic_package(real_directory: str) -> str:
 
 
 def _module_part(stem: str) -> str:
+    if stem.isidentifier():
+        return stem
     part = re.sub(r"\W", "_", stem)
     return f"_{part}" if part[:1].isdigit() else part
 
@@ -291,13 +293,13 @@ def plan(
                     continue
             # The same directory listed twice (under two spellings); iter_files
             # never descends into a linked directory, so this is the real path.
-            real = os.path.join(real_top, entry.relpath)
+            real = f"{real_top}/{entry.relpath}"  # relpath has '/' separators
             if real in seen:
                 LOG.debug("legacy file %s was already found through another path", entry.path)
                 continue
             seen.add(real)
             if not in_package:
-                file_dir = os.path.dirname(entry.path)
+                file_dir = os.path.dirname(entry.path) if entry.subpackage else directory
                 prefix = synthetic.get(file_dir)
                 if prefix is None:
                     prefix = synthetic[file_dir] = synthetic_package(os.path.realpath(file_dir))
@@ -340,7 +342,7 @@ def load_class(source: LegacySource, *, allow_insecure: bool) -> type | None:
     if source.in_package:
         module = importlib.import_module(source.module)
     else:
-        module = sys.modules.get(source.module) or _exec_from_path(source)
+        module = sys.modules.get(source.module) or _exec_from_path(source, st)
     found = getattr(module, source.class_name, None)
     if found is None:
         LOG.debug("did not find expected name %r in %s; skipped", source.class_name, source.path)
@@ -352,7 +354,26 @@ def load_class(source: LegacySource, *, allow_insecure: bool) -> type | None:
     return found
 
 
-def _exec_from_path(source: LegacySource) -> types.ModuleType:
+class _CheckedSourceLoader(SourceFileLoader):
+    """A source loader that reuses the ``stat`` of the ownership check.
+
+    The file was just ``stat``-ed to vet it; the loader would ``stat`` it
+    again for the bytecode cache's freshness check. Only the first request
+    for the file itself is answered from the known result.
+    """
+
+    def __init__(self, fullname: str, path: str, st: os.stat_result) -> None:
+        super().__init__(fullname, path)
+        self._known: os.stat_result | None = st
+
+    def path_stats(self, path: str) -> Mapping[str, Any]:
+        st, self._known = self._known, None
+        if st is None or path != self.path:
+            return super().path_stats(path)
+        return {"mtime": st.st_mtime, "size": st.st_size}
+
+
+def _exec_from_path(source: LegacySource, st: os.stat_result) -> types.ModuleType:
     # A package module with an empty search path parents the synthetic name so
     # pickle and __import__ can resolve it, without making the directory's
     # other files importable through it.
@@ -366,7 +387,7 @@ def _exec_from_path(source: LegacySource) -> types.ModuleType:
     if source.path.endswith(".pyc"):
         loader = SourcelessFileLoader(source.module, source.path)
     else:
-        loader = SourceFileLoader(source.module, source.path)
+        loader = _CheckedSourceLoader(source.module, source.path, st)
     spec = importlib.util.spec_from_file_location(source.module, source.path, loader=loader)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)

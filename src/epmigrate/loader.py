@@ -334,9 +334,10 @@ class HybridExtensionManager(ExtensionManager[T]):
         # Keyed by identity: a synthetic entry point compares equal to a real
         # one with the same name, value and group.
         self._legacy_sources = {id(s.entry_point): s for s in sources}
-        loaded: list[Extension[T]] = []
         stacklevel = _stacklevel() + 1  # the same call stack for every warning below
         debug = LOG.isEnabledFor(logging.DEBUG)
+        loaded: list[Extension[T]] = []
+        warned: list[_legacy.LegacySource] = []
         for source in sources:
             ep = source.entry_point
             if debug:
@@ -359,7 +360,11 @@ class HybridExtensionManager(ExtensionManager[T]):
                 continue
             if ext is not None:
                 loaded.append(ext)
-                self._warn_legacy(source, settings.profile, stacklevel)
+                warned.append(source)
+        # Warned once all are loaded rather than between two module
+        # executions, which costs several times more (cold caches each time).
+        for source in warned:
+            self._warn_legacy(source, settings.profile, stacklevel)
         return loaded
 
     def _load_one_plugin(
