@@ -32,7 +32,13 @@ from epmigrate.profiles import get_profile
 
 __all__ = ["ParityReport", "ParityRow", "VerifyError", "verify_command", "verify_parity"]
 
-_CHILD = "import sys; from epmigrate._legacy import probe_main; sys.exit(probe_main())"
+# ``-c`` puts the working directory first on sys.path, which the service's own
+# process does not have: a flat-layout checkout there would shadow the installed
+# package, and its classes would differ from the legacy path's.
+_CHILD = (
+    "import sys; sys.path[:] = [p for p in sys.path if p]; "
+    "from epmigrate._legacy import probe_main; sys.exit(probe_main())"
+)
 
 
 class VerifyError(EpmigrateError, RuntimeError):
