@@ -13,6 +13,7 @@ import click
 import click._termui_impl
 
 from epmigrate import __version__
+from epmigrate.__main__ import VERSION_MESSAGE
 from epmigrate.errors import EpmigrateError
 from epmigrate.profiles import available_profiles
 from epmigrate.verify import verify_command
@@ -26,7 +27,9 @@ class UsageError(click.UsageError):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="epmigrate")
+@click.version_option(
+    __version__, prog_name="epmigrate", message=VERSION_MESSAGE.replace("{version}", "%(version)s")
+)
 def cli() -> None:
     """Move plugin systems from legacy path scanning to entry points."""
 
