@@ -7,6 +7,8 @@ import hashlib
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -226,19 +228,44 @@ def test_changed_on_disk_since_read_is_refused(tmp_path: Path) -> None:
     assert path.read_text() == SETUP_CFG + "# edited meanwhile\n"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
 def test_read_only_directory_leaves_the_file(tmp_path: Path) -> None:
+    # Run in a subprocess that obeys permission bits even as root (see
+    # test_adversarial.drop_file_capabilities): a root writer would succeed.
+    from tests.write.test_adversarial import unprivileged
+
     path = tmp_path / "d" / "setup.cfg"
     path.parent.mkdir()
     path.write_text(SETUP_CFG)
-    snap = read_text(str(path))
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    script = (
+        "import sys\n"
+        "from epmigrate.errors import WriteError\n"
+        "from epmigrate.fileio import read_text, write_text\n"
+        "try:\n"
+        "    write_text(read_text(sys.argv[1]), 'new\\n')\n"
+        "except WriteError as exc:\n"
+        "    print(exc)\n"
+        "    sys.exit(3)\n"
+    )
     path.parent.chmod(0o555)
     try:
-        with pytest.raises(WriteError, match="cannot create a temporary file"):
-            write_text(snap, "new\n")
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(path)],
+            preexec_fn=unprivileged(),
+            capture_output=True,
+            text=True,
+        )
     finally:
         path.parent.chmod(0o755)
-    assert path.read_text() == SETUP_CFG
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == (
+        f"{path}: cannot create a temporary file in {path.parent}: Permission denied; "
+        f"{path} is untouched\n"
+        "  hint: the directory must be writable: epmigrate writes a new file beside the old "
+        "one and renames it, so the old file is never half-written\n"
+    )
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(TEMP_SUFFIX)]
 
 
 def test_stale_temp_files_are_cleared_by_the_next_write(tmp_path: Path) -> None:

@@ -1,0 +1,345 @@
+"""``epmigrate write`` on files that fight back.
+
+Every case runs the real command on a small real project and checks the exit
+status, the exact error text (file, line where there is one, what to do), that
+the target's bytes are unchanged (SHA-256 before and after) and that no
+temporary file is left beside it.
+
+Tests run as root here, and root ignores permission bits. The read-only cases
+therefore run the writer in a subprocess whose capability bounding set lacks
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER: the kernel then checks
+the mode bits for it as for anyone (an unprivileged uid cannot be used: the
+interpreter lives under /root, which only root may enter). Run as a normal
+user, the same subprocess simply runs as that user.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import hashlib
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from epmigrate.cli import cli
+from epmigrate.fileio import TEMP_SUFFIX
+from tests.write.test_write_command import ARGS, SETUP_CFG, make_service
+
+_PR_CAPBSET_DROP = 24
+# CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER (linux/capability.h).
+_FILE_CAPABILITIES = (1, 2, 3)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def temps(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(TEMP_SUFFIX))
+
+
+def run_cli(root: Path, *args: str) -> Result:
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        return CliRunner().invoke(cli, ["write", *args], catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
+
+
+def drop_file_capabilities() -> None:
+    """In a child before exec: lose the capabilities that bypass permission bits."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in _FILE_CAPABILITIES:
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def unprivileged() -> Callable[[], None] | None:
+    return drop_file_capabilities if os.geteuid() == 0 else None
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("EPMIGRATE_TEST_SLOW_WRITE", None)
+    return {**env, **extra}
+
+
+def run_sub(
+    root: Path,
+    *args: str,
+    preexec: Callable[[], None] | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "epmigrate", "write", *args],
+        cwd=root,
+        env=env or child_env(),
+        preexec_fn=preexec,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Path]:
+    make_service(tmp_path)
+    yield tmp_path
+    # A read-only case may leave the directory without a write bit.
+    tmp_path.chmod(0o755)
+
+
+def write_target(project: Path, name: str, text: str) -> tuple[Path, str]:
+    path = project / name
+    path.write_text(text)
+    return path, digest(path)
+
+
+def assert_untouched(path: Path, before: str) -> None:
+    assert digest(path) == before
+    assert temps(path.parent) == []
+
+
+# -- files the build itself would refuse ---------------------------------------
+
+SETUP_CFG_REFUSED = [
+    pytest.param(
+        "name = svc\n[metadata]\nversion = 1\n",
+        "{path}:1: line 'name = svc' comes before any section header\n"
+        "  hint: put it under a section such as [metadata], or comment it out with '#'",
+        id="line before any section",
+    ),
+    pytest.param(
+        "[metadata]\nname = svc\n\n[metadata]\nversion = 1\n",
+        "{path}:4: duplicate section [metadata] (first at line 1)\n"
+        "  hint: merge the two sections into one; setuptools and pbr refuse a file that "
+        "repeats a section",
+        id="duplicate section",
+    ),
+    pytest.param(
+        "[metadata]\nname = svc\nversion = 1\nname = other\n",
+        "{path}:4: duplicate option 'name' in [metadata] (first at line 2)\n"
+        "  hint: merge the two values into one option; setuptools and pbr refuse a section "
+        "that repeats an option",
+        id="duplicate key",
+    ),
+    pytest.param(
+        "[metadata]\nname = svc\n[options\npackages = find:\n",
+        "{path}:3: section header '[options' is not closed\n"
+        "  hint: end the header with ']', e.g. [options.entry_points]",
+        id="unterminated section header",
+    ),
+    pytest.param(
+        "[metadata]\nname = svc\ndescription = 100% pure\n",
+        "{path}:3: option 'description' in [metadata] has a bare '%': '%' must be followed "
+        "by '%' or '(', found: '% pure'; setuptools and pbr read setup.cfg with '%' "
+        "interpolation, so the build would stop here\n"
+        "  hint: write a literal '%' as '%%', then run again; nothing was written",
+        id="bare percent",
+    ),
+    pytest.param(
+        "[metadata]\nname = svc\n\n[options]\npackages = find:\npython_requires = %(pyver)s\n",
+        "{path}:6: option 'python_requires' in [options] uses '%(pyver)s', but no option "
+        "'pyver' is in [options] or [DEFAULT]; setuptools and pbr read setup.cfg with '%' "
+        "interpolation, so the build would stop here\n"
+        "  hint: write a literal '%' as '%%', then run again; nothing was written",
+        id="percent reference to no option",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "error"), SETUP_CFG_REFUSED)
+def test_setup_cfg_the_build_refuses_is_left_as_it_is(project: Path, text: str, error: str) -> None:
+    path, before = write_target(project, "setup.cfg", text)
+    result = run_cli(project, str(path), *ARGS)
+    assert result.exit_code == 1
+    assert result.stderr == "Error: " + error.format(path=path) + "\n"
+    assert_untouched(path, before)
+
+
+def test_percent_the_build_reads_is_kept_and_the_build_reads_the_entries(
+    project: Path,
+) -> None:
+    text = "[metadata]\nname = svc\ndescription = 100%% pure, %(name)s\n"
+    path, _ = write_target(project, "setup.cfg", text)
+    result = run_cli(project, str(path), *ARGS)
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == text + (
+        "\n[options.entry_points]\nsvc.api.extensions =\n"
+        "    alpha = svc.extensions.alpha:Alpha\n    beta = svc.extensions.beta:Beta\n"
+    )
+    # What setuptools itself makes of the file: '%%' is '%', '%(name)s' the name.
+    from setuptools.dist import Distribution
+
+    dist = Distribution()
+    dist.parse_config_files([str(path)])
+    assert dist.metadata.description == "100% pure, svc"
+    assert dist.entry_points == {
+        "svc.api.extensions": [
+            "alpha = svc.extensions.alpha:Alpha",
+            "beta = svc.extensions.beta:Beta",
+        ]
+    }
+    assert temps(project) == []
+
+
+def test_invalid_toml_names_line_and_column(project: Path) -> None:
+    path, before = write_target(
+        project, "pyproject.toml", '[project]\nname = "svc"\nversion = 1.0.0\n'
+    )
+    result = run_cli(project, str(path), *ARGS)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {path}:3:14: pyproject.toml is not valid TOML: Expected newline or end of "
+        "document after a statement\n"
+        "  hint: fix the TOML syntax there first; nothing was written\n"
+    )
+    assert_untouched(path, before)
+
+
+def test_invalid_toml_is_reported_the_same_without_a_target(project: Path) -> None:
+    path, before = write_target(project, "pyproject.toml", '[project\nname = "svc"\n')
+    result = run_cli(project, *ARGS)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: ./pyproject.toml:1:9: pyproject.toml is not valid TOML: Expected ']' at the "
+        "end of a table declaration\n"
+        "  hint: fix the TOML syntax there first; nothing was written\n"
+    )
+    assert_untouched(path, before)
+
+
+def test_setup_py_syntax_error_names_line_and_column(project: Path) -> None:
+    path, before = write_target(
+        project, "setup.py", 'from setuptools import setup\n\nsetup(name="svc",\n'
+    )
+    result = run_cli(project, str(path), *ARGS)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {path}:3:6: setup.py is not valid Python: '(' was never closed\n"
+        "  hint: fix the syntax error first; nothing was written\n"
+    )
+    assert_untouched(path, before)
+
+
+# -- the file system says no ---------------------------------------------------
+
+
+def test_the_subprocess_really_obeys_permission_bits(project: Path) -> None:
+    # Guard for the read-only cases: the writer's subprocess cannot write a
+    # file or a directory without a write bit, even when the tests run as root.
+    locked = project / "locked"
+    locked.write_text("x\n")
+    locked.chmod(0o444)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys; open(sys.argv[1], 'ab')", str(locked)],
+        preexec_fn=unprivileged(),
+        capture_output=True,
+        text=True,
+    )
+    assert probe.returncode == 1
+    assert "PermissionError: [Errno 13] Permission denied" in probe.stderr
+
+
+def test_read_only_file_is_refused(project: Path) -> None:
+    path, before = write_target(project, "setup.cfg", SETUP_CFG)
+    path.chmod(0o444)
+    result = run_sub(project, str(path), *ARGS, preexec=unprivileged())
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        f"Error: {path}: {path} is read-only for this user; nothing was written\n"
+        f"  hint: make it writable (chmod u+w {path}) or run as its owner, then run again\n"
+    )
+    assert_untouched(path, before)
+    assert path.stat().st_mode & 0o777 == 0o444
+
+
+def test_read_only_directory_is_refused(project: Path) -> None:
+    path, before = write_target(project, "setup.cfg", SETUP_CFG)
+    project.chmod(0o555)
+    result = run_sub(project, str(path), *ARGS, preexec=unprivileged())
+    project.chmod(0o755)
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        f"Error: {path}: cannot create a temporary file in {project}: Permission denied; "
+        f"{path} is untouched\n"
+        "  hint: the directory must be writable: epmigrate writes a new file beside the old "
+        "one and renames it, so the old file is never half-written\n"
+    )
+    assert_untouched(path, before)
+
+
+def test_file_too_large_for_the_process_limit(project: Path) -> None:
+    path, before = write_target(project, "setup.cfg", SETUP_CFG)
+    limit = len(SETUP_CFG) + 16  # the new text is longer: its write hits the limit
+
+    def limited() -> None:
+        # SIGXFSZ would kill the process; ignored, the write fails with EFBIG.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    result = run_sub(project, str(path), *ARGS, preexec=limited)
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        f"Error: {path}: cannot write {path}: the file is too large for this file system or "
+        f"process limit (File too large); {path} is untouched\n"
+        "  hint: free some space (or raise the limit) and run again\n"
+    )
+    assert_untouched(path, before)
+
+
+def test_full_disk(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Simulated at the OS boundary: the kernel reports ENOSPC when the data
+    # reaches the disk, which is at fsync on file systems that allocate late.
+    path, before = write_target(project, "setup.cfg", SETUP_CFG)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = run_cli(project, str(path), *ARGS)
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"Error: {path}: cannot write {path}: the disk is full (No space left on device); "
+        f"{path} is untouched\n"
+        "  hint: free some space (or raise the limit) and run again\n"
+    )
+    assert_untouched(path, before)
+
+
+def test_file_changed_between_read_and_write(project: Path) -> None:
+    path, _ = write_target(project, "setup.cfg", SETUP_CFG)
+    # A slow write leaves time to edit the file while its temporary file exists.
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "epmigrate", "write", str(path), *ARGS],
+        cwd=project,
+        env=child_env(EPMIGRATE_TEST_SLOW_WRITE="0.2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not temps(project):
+        assert writer.poll() is None, writer.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    edited = SETUP_CFG + "# edited meanwhile\n"
+    path.write_text(edited)
+    edited_digest = digest(path)
+    out, err = writer.communicate(timeout=30)
+    assert writer.returncode == 1, out + err
+    assert err.endswith(
+        f"Error: {path}: {path} changed on disk since it was read; nothing was written\n"
+        "  hint: run the command again on the new version\n"
+    )
+    assert_untouched(path, edited_digest)
