@@ -29,9 +29,7 @@ demo: $(STAMP)
 	EPMIGRATE=$(CURDIR)/$(BIN)/epmigrate bash sample_projects/demo.sh
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/scan.py
-	$(BIN)/python benchmarks/write.py
-	$(BIN)/python benchmarks/loader.py
+	$(BIN)/python benchmarks/suite.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .mypy_cache .pytest_cache .ruff_cache

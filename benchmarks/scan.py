@@ -22,6 +22,7 @@ from pathlib import Path
 import libcst
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import Row, report
 from _trees import make_tree
 
 from epmigrate.scan import Cache, scan
@@ -48,7 +49,7 @@ def interleaved(*funcs: Callable[[], object], repeat: int = REPEAT) -> list[floa
     return best
 
 
-def speed(root: Path, count: int) -> list[tuple[str, float, float]]:
+def speed(root: Path, count: int) -> list[Row]:
     ext = make_tree(root, count)
     lib = str(root / "lib")
     files = sorted(ext.glob("*.py"))
@@ -74,8 +75,8 @@ def speed(root: Path, count: int) -> list[tuple[str, float, float]]:
         f"cold scan {t_cold:.3f}s, cached scan {t_cached:.3f}s"
     )
     return [
-        ("cold scan / libcst parse of scanned files", t_cold / t_parse, 1.5),
-        ("cached scan / cold scan", t_cached / t_cold, 0.25),
+        Row("cold scan / libcst parse of scanned files", t_cold / t_parse, 1.5),
+        Row("cached scan / cold scan", t_cached / t_cold, 0.25),
     ]
 
 
@@ -88,7 +89,7 @@ print(json.dumps({"files": result.files, "peak_mb": peak_kb / 1024}))
 """
 
 
-def memory(root: Path, count: int) -> tuple[str, float, float]:
+def memory(root: Path, count: int) -> Row:
     ext = make_tree(root, count)
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(ext), BASE, str(root / "lib")],
@@ -98,7 +99,7 @@ def memory(root: Path, count: int) -> tuple[str, float, float]:
     )
     data = json.loads(out.stdout)
     print(f"{data['files']} files: peak RSS {data['peak_mb']:.0f} MB")
-    return (f"peak RSS MB, {count} files", data["peak_mb"], 300.0)
+    return Row(f"scan peak RSS, {count} files", data["peak_mb"], 300.0, "MB")
 
 
 def main() -> int:
@@ -106,14 +107,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         rows += speed(Path(tmp) / "speed", 160)
         rows.append(memory(Path(tmp) / "memory", 2000))
-    print()
-    print(f"{'benchmark':<45} {'measured':>9} {'goal':>7}  met")
-    ok = True
-    for name, value, goal in rows:
-        met = value <= goal
-        ok = ok and met
-        print(f"{name:<45} {value:>9.3f} {goal:>7.2f}  {'yes' if met else 'NO'}")
-    return 0 if ok else 1
+    return report(rows)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import Row, report
+
 from epmigrate.fileio import read_text, write_text
 from epmigrate.model import EntryPointSpec
 from epmigrate.write import setupcfg
@@ -89,14 +92,7 @@ def main() -> int:
         f"configparser read+write {t_base * 1000:.2f} ms; epmigrate add {ENTRIES} entries "
         f"{t_ours * 1000:.2f} ms"
     )
-    print()
-    print(f"{'benchmark':<45} {'measured':>9} {'goal':>7}  met")
-    met = ratio <= 2.0
-    print(
-        f"{'write 700 entries / configparser read+write':<45} {ratio:>9.3f} {2.0:>7.2f}  "
-        f"{'yes' if met else 'NO'}"
-    )
-    return 0 if met else 1
+    return report([Row(f"write {ENTRIES} entries / configparser read+write", ratio, 2.0)])
 
 
 if __name__ == "__main__":

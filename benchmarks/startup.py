@@ -1,0 +1,69 @@
+"""Start-up cost of the command line against a bare interpreter, in one run.
+
+Goal (issue 6): ``epmigrate --version`` takes at most 2.5x ``python -c pass``
+run by the same interpreter (the one the console script names, with the
+same site-packages and ``.pth`` files).
+
+Each run is a fresh process; its CPU time (user + system, from
+``getrusage(RUSAGE_CHILDREN)``) is what is compared, so neighbours on a
+shared machine do not inflate it. Runs alternate between the commands and
+the goal is checked on the ratio of the medians. ``epmigrate --help``, which
+imports click and every command, is printed for information.
+
+Run: ``python benchmarks/startup.py [--runs N]`` (exit 1 when the goal is
+missed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import Row, report
+
+
+def child_cpu(argv: list[str]) -> float:
+    """Run ``argv`` to completion; the CPU seconds it used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> int:
+    """Measure, print, and return 1 when the goal is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=41, help="measured rounds (%(default)s)")
+    options = parser.parse_args()
+    script = Path(sys.executable).parent / "epmigrate"
+    if not script.exists():
+        raise SystemExit(f"{script} does not exist: run with the project's .venv/bin/python")
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "epmigrate --version": [str(script), "--version"],
+        "epmigrate --help": [str(script), "--help"],
+    }
+    for argv in commands.values():  # warm-up: page cache, bytecode
+        child_cpu(argv)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(options.runs):
+        for name, argv in commands.items():
+            times[name].append(child_cpu(argv))
+    base = statistics.median(times["python -c pass"])
+    print(f"{options.runs} rounds of fresh processes; CPU time (user + system), median")
+    for name, spent in times.items():
+        print(
+            f"  {name:<22} {statistics.median(spent) * 1000:6.1f} ms  "
+            f"({statistics.median(spent) / base:.2f}x)"
+        )
+    ratio = statistics.median(times["epmigrate --version"]) / base
+    return report([Row("epmigrate --version / python -c pass", ratio, 2.5)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
