@@ -112,6 +112,9 @@ def migration(tmp_path_factory: pytest.TempPathFactory) -> Migration:
     m.cli("check-after", "write", "--check")
     m.venv.install(m.service)
     m.list_extensions("written")
+    m.out["written-env"] = m.venv.python_run(
+        "-m", "widget_service", "list-extensions", WIDGET_API_EXTENSIONS_PATH=f":{api_path}"
+    )
 
     m.cli(
         "new-package",
@@ -226,6 +229,15 @@ def test_reinstalled_service_loads_its_own_extensions_from_entry_points(
     warnings = legacy_warnings(result.stderr)
     assert [w.split("'")[1] for w in warnings] == list(CONTRIB)
     assert all("is not an importable package" in w for w in warnings)
+
+
+def test_the_legacy_path_can_come_from_the_environment_as_in_a_service_config(
+    migration: Migration,
+) -> None:
+    from_env = migration.out["written-env"]
+    assert from_env.returncode == 0, from_env.stderr
+    assert from_env.stdout == migration.out["written"].stdout
+    assert len(legacy_warnings(from_env.stderr)) == len(CONTRIB)
 
 
 def test_new_package_makes_the_loose_files_an_installable_package(
