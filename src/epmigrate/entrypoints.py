@@ -4,7 +4,14 @@
 * name: any characters but ``=``; must not start with ``[`` or start or end
   with white space; names are case sensitive;
 * object reference: ``importable.module`` or ``importable.module:obj.attr``,
-  each part a Python identifier.
+  each part a Python identifier; readers accept spaces around the ``:``;
+* extras (optional, no longer recommended): ``[extra, ...]`` after the object
+  reference, each a PEP 508 extra name.
+
+Some names the grammar allows cannot be written to any file: a line break
+(anything ``str.splitlines`` breaks at, as ``importlib.metadata`` reads
+entry_points.txt), a leading ``#`` or ``;`` (a comment line in setup.cfg and
+entry_points.txt) or a lone surrogate (not UTF-8). Those are refused too.
 
 Every function raises :class:`~epmigrate.errors.ValidationError` with a message
 that says which rule broke and what to write instead.
@@ -25,6 +32,11 @@ _ASCII_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _PLAIN_VALUE_RE = re.compile(
     rf"{_ASCII_IDENT}(\.{_ASCII_IDENT})*(:{_ASCII_IDENT}(\.{_ASCII_IDENT})*)?\Z"
 )
+# PEP 508 extra names: letters and digits, with '-', '_' and '.' inside.
+_EXTRA_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
+_WORD_RE = re.compile(r"\w+\Z")
+# Characters str.splitlines() breaks a line at.
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def validate_group(group: str) -> str:
@@ -59,37 +71,82 @@ def validate_name(name: str) -> str:
         raise ValidationError(
             f"invalid entry-point name {name!r}: a name cannot start or end with white space"
         )
-    if any(ch in name for ch in "\r\n#;"):
-        # Legal by the grammar but unwritable: INI and TOML readers cut a value
-        # at a newline or an inline comment character.
+    if name[0] in "#;":
+        # Legal by the grammar but unwritable: setup.cfg and entry_points.txt
+        # read a line that starts with it as a comment.
         raise ValidationError(
-            f"invalid entry-point name {name!r}: it contains a line break, '#' or ';'",
+            f"invalid entry-point name {name!r}: a name cannot start with {name[0]!r}, "
+            "which starts a comment line",
+            hint="use letters, digits, '_', '.' and '-' only",
+        )
+    if not _LINE_BREAKS.isdisjoint(name):
+        raise ValidationError(
+            f"invalid entry-point name {name!r}: it contains a line break, and "
+            "entry-point files hold one entry per line",
+            hint="use letters, digits, '_', '.' and '-' only",
+        )
+    if not name.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in name):
+        raise ValidationError(
+            f"invalid entry-point name {name!r}: a lone surrogate cannot be written as UTF-8",
             hint="use letters, digits, '_', '.' and '-' only",
         )
     return name
 
 
-def validate_value(value: str) -> str:
-    """Return ``value`` when it is a valid object reference."""
-    if _PLAIN_VALUE_RE.match(value):
-        return value
-    module, sep, attr = value.partition(":")
-    parts = module.split(".")
-    bad = [p for p in parts if not p.isidentifier()]
+def _identifier(part: str) -> bool:
+    # A Python identifier that importlib.metadata's ``[\w.]+`` also matches
+    # (a combining mark is an identifier character but not a \w one).
+    return part.isidentifier() and _WORD_RE.match(part) is not None
+
+
+def _split_value(value: str) -> tuple[str, str | None, list[str] | None]:
+    """``module``, ``attr`` (or ``None``) and the extras (or ``None``) of a value.
+
+    Raises :class:`ValidationError` for anything that breaks the grammar.
+    """
+    hint = "write it as package.module:Attribute"
+    ref, bracket, rest = value.partition("[")
+    extras = None
+    if bracket:
+        inner, close, tail = rest.partition("]")
+        if not close or tail.strip():
+            raise ValidationError(
+                f"invalid object reference {value!r}: extras are one '[...]' at the end",
+                hint="write it as package.module:Attribute [extra1,extra2]",
+            )
+        extras = [e.strip() for e in inner.split(",")] if inner.strip() else []
+        bad = [e for e in extras if not _EXTRA_RE.match(e)]
+        if bad:
+            raise ValidationError(
+                f"invalid object reference {value!r}: {bad[0]!r} is not an extra name",
+                hint="extras are letters and digits, with '-', '_' or '.' inside, "
+                "separated by commas",
+            )
+    module, sep, attr = ref.partition(":")
+    # Readers accept spaces around the colon and before the extras.
+    module, attr = module.strip(), attr.strip()
+    bad = [p for p in module.split(".") if not _identifier(p)]
     if bad:
         raise ValidationError(
             f"invalid object reference {value!r}: {bad[0]!r} is not a Python identifier",
-            hint="write it as package.module:Attribute",
+            hint=hint,
         )
-    if sep:
-        attrs = attr.split(".")
-        bad = [a for a in attrs if not a.isidentifier()]
-        if bad:
-            raise ValidationError(
-                f"invalid object reference {value!r}: attribute {bad[0]!r} "
-                "is not a Python identifier",
-                hint="write it as package.module:Attribute",
-            )
+    if not sep:
+        return module, None, extras
+    bad = [a for a in attr.split(".") if not _identifier(a)]
+    if bad:
+        raise ValidationError(
+            f"invalid object reference {value!r}: attribute {bad[0]!r} is not a Python identifier",
+            hint=hint,
+        )
+    return module, attr, extras
+
+
+def validate_value(value: str) -> str:
+    """Return ``value`` when it is a valid object reference, with optional extras."""
+    if _PLAIN_VALUE_RE.match(value):
+        return value
+    _split_value(value)
     return value
 
 
@@ -102,8 +159,19 @@ def validate(spec: EntryPointSpec) -> EntryPointSpec:
 
 
 def normalise_value(value: str) -> str:
-    """The canonical spelling of an object reference (no spaces around ':')."""
-    if " " not in value and "\t" not in value:
+    """The canonical spelling of an object reference.
+
+    No spaces around ``:``; extras, if any, as ``module:attr [a,b]`` (the
+    spelling the specification recommends to writers). An invalid value (one
+    read from a file) only loses the spaces around ``:``.
+    """
+    if _PLAIN_VALUE_RE.match(value):
         return value
-    module, sep, attr = value.partition(":")
-    return f"{module.strip()}{sep}{attr.strip()}"
+    try:
+        module, attr, extras = _split_value(value)
+    except ValidationError:
+        # An invalid value already in a file is compared as written, trimmed.
+        module, sep, attr_text = value.partition(":")
+        return f"{module.strip()}{sep}{attr_text.strip()}"
+    ref = module if attr is None else f"{module}:{attr}"
+    return ref if extras is None else f"{ref} [{','.join(extras)}]"

@@ -354,8 +354,15 @@ def _entry_text(name: str, value: str, sep: str) -> str:
 
 
 def _string_literal(text: str, quote: str) -> str:
-    # Entry-point names and values are validated: no quotes, no backslashes.
-    return f"{quote}{text}{quote}"
+    # Values are identifiers, but a valid entry-point name may hold a quote, a
+    # backslash or a control character: escape those, keep everything else.
+    if text.isprintable() and quote not in text and "\\" not in text:
+        return f"{quote}{text}{quote}"
+    body = "".join(
+        "\\" + ch if ch in (quote, "\\") else ch if ch.isprintable() else ascii(ch)[1:-1]
+        for ch in text
+    )
+    return f"{quote}{body}{quote}"
 
 
 def _separator_of(value: cst.BaseExpression) -> str:
