@@ -477,3 +477,23 @@ def test_pip_installs_written_entry_points(test_venv: PipVenv, tmp_path: Path) -
         "[('alpha', 'epm_setuppy_demo:Alpha', 'Alpha'), "
         "('beta', 'epm_setuppy_demo:Alpha', 'Alpha')]\n"
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param('say "hi"', id="double quote"),
+        pytest.param("it's", id="single quote"),
+        pytest.param("back\\slash", id="backslash"),
+        pytest.param("tab\there", id="control character"),
+        pytest.param("a#b;c", id="comment characters inside"),
+    ],
+)
+def test_names_the_spec_allows_are_escaped_in_the_literal(name: str) -> None:
+    text = "from setuptools import setup\n\nsetup(name='svc')\n"
+    spec = EntryPointSpec("svc.plugins", name, "svc.mod:Cls")
+    result = add_entry_points(text, [spec])
+    call = ast.parse(result.text).body[1]
+    assert isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)
+    (keyword,) = [k for k in call.value.keywords if k.arg == "entry_points"]
+    assert ast.literal_eval(keyword.value) == {"svc.plugins": [f"{name} = svc.mod:Cls"]}
