@@ -186,9 +186,13 @@ def _fail_fast(callback: OnLoadFailureCallbackT[T] | None) -> OnLoadFailureCallb
 
 
 @functools.lru_cache(maxsize=64)
-def _write_command(group: str, directory: str, profile: str) -> str:
-    return shlex.join(
-        ["epmigrate", "write", "--group", group, "--path", directory, "--profile", profile]
+def _write_command(group: str, directory: str, profile: str, in_package: bool) -> str:
+    args = ["--group", group, "--path", directory, "--profile", profile]
+    if in_package:
+        return shlex.join(["epmigrate", "write", *args])
+    # Loose files: the command that makes them an installable package.
+    return " ".join(
+        ["epmigrate write --new-package <dist-name>", shlex.join(args), "<new-project-dir>"]
     )
 
 
@@ -387,7 +391,7 @@ class HybridExtensionManager(ExtensionManager[T]):
 
     def _warn_legacy(self, source: _legacy.LegacySource, profile: Profile, stacklevel: int) -> None:
         group = self.namespace
-        command = _write_command(group, source.directory, profile.name)
+        command = _write_command(group, source.directory, profile.name, source.in_package)
         if source.in_package:
             line = f"{group}: {source.name} = {source.target}"
             todo = f"add the entry point '{line}' ({command})"
@@ -395,8 +399,8 @@ class HybridExtensionManager(ExtensionManager[T]):
             stem = source.module.rpartition(".")[2]
             line = f"{group}: {source.name} = <package>.{stem}:{source.class_name}"
             todo = (
-                f"{source.directory} is not an importable package: move the file into a "
-                f"package, then add the entry point '{line}' ({command})"
+                f"{source.directory} is not an importable package: make its files a package "
+                f"that declares the entry point '{line}' ({command}), and install it"
             )
         LOG.warning(
             "extension %r of group %r was loaded from the legacy path %s; %s",
