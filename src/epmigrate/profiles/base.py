@@ -145,8 +145,11 @@ class Profile:
         subdirs: list[str] = []
         for name in names:
             path = os.path.join(directory, name)
-            if self.recursive and os.path.isdir(path) and not os.path.islink(path):
-                subdirs.append(name)
+            if self.recursive and os.path.isdir(path):
+                # os.walk lists a link to a directory with the directories and,
+                # without followlinks, never enters it: never a file either.
+                if not os.path.islink(path):
+                    subdirs.append(name)
                 continue
             if self.counts(name, siblings):
                 rel = "/".join((*subpackage, name))

@@ -14,6 +14,7 @@ import contextlib
 import gc
 import io
 import os
+import re
 import stat
 import tokenize
 from collections.abc import Callable, Iterator, Sequence
@@ -120,7 +121,7 @@ def scan(
     for d in dirs:
         files.extend(_list(d, prof, places[d], reader, findings))
     for n, f in enumerate(files, 1):
-        reader.scanned(f)
+        reader.scanned(f, prof)
         if f.facts is not None and f.module is not None:
             index.add(Located(f.module, f.item.path, f.item.stem == "__init__"), f.facts)
         elif f.facts is not None:
@@ -183,16 +184,24 @@ class _Reader:
     def __init__(self, cache: Cache | None) -> None:
         self.cache = cache
 
-    def scanned(self, f: _File) -> None:
+    def scanned(self, f: _File, prof: Profile) -> None:
         path = f.item.path
         try:
-            st = os.stat(path)
+            # lstat costs what stat does and tells a symbolic link apart; only
+            # links pay for a second call.
+            st = os.lstat(path)
+            link = stat.S_ISLNK(st.st_mode)
+            if link:
+                st = os.stat(path)
         except OSError as exc:
-            f.findings.append(codes.unreadable(f.shown, exc))
+            f.findings.append(codes.unreadable(f.shown, exc, prof))
             return
         if not stat.S_ISREG(st.st_mode):
-            f.findings.append(codes.not_a_file(f.shown, st))
+            # Never opened: open() on a FIFO blocks until a writer comes.
+            f.findings.append(codes.not_a_file(f.shown, st, prof))
             return
+        if link:
+            self._link(f, path)
         if f.item.path.endswith(".pyc"):
             f.findings.append(codes.bytecode_only(f.shown))
             return
@@ -202,9 +211,16 @@ class _Reader:
                 self._restore(f, hit)
                 return
         with _gc_paused():
-            entry = self._read_cst(f, path)
+            entry = self._read_cst(f, path, prof)
         if self.cache is not None:
             self.cache.put(path, st, "cst", entry)
+
+    def _link(self, f: _File, path: str) -> None:
+        """Note a link whose target lies outside the scanned directory."""
+        target = os.path.realpath(path)
+        top = os.path.realpath(f.directory)
+        if os.path.commonpath([top, target]) != top:
+            f.findings.append(codes.outside_link(f.shown, target, f.directory, f.module))
 
     def _restore(self, f: _File, entry: dict[str, Any]) -> None:
         if "facts" in entry:
@@ -215,35 +231,76 @@ class _Reader:
             message: str = entry["error"][2]
             f.findings.append(codes.file_error(code, f.shown, line, message))
 
-    def _read_cst(self, f: _File, path: str) -> dict[str, Any]:
+    def _read_cst(self, f: _File, path: str, prof: Profile) -> dict[str, Any]:
+        def error(code: str, line: int | None, message: str) -> dict[str, Any]:
+            f.findings.append(codes.file_error(code, f.shown, line, message))
+            return {"error": [code, line, message]}
+
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
         except OSError as exc:
-            f.findings.append(codes.unreadable(f.shown, exc))
-            return {"error": [codes.UNREADABLE, None, codes.os_reason(exc)]}
+            finding = codes.unreadable(f.shown, exc, prof)
+            f.findings.append(finding)
+            return {"error": [codes.UNREADABLE, None, finding.message]}
         try:
             source = _decode(data)
         except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-            line, message = codes.decode_reason(exc)
-            f.findings.append(codes.file_error(codes.UNDECODABLE, f.shown, line, message))
-            return {"error": [codes.UNDECODABLE, line, message]}
+            return error(codes.UNDECODABLE, *codes.decode_reason(exc, data))
+        nul = source.find("\0")
+        if nul >= 0:
+            # Every Python refuses it (ValueError or SyntaxError by version),
+            # and libcst's tokenizer does not: decide before parsing.
+            line = source.count("\n", 0, nul) + 1
+            return error(
+                codes.SYNTAX,
+                line,
+                "the source contains a NUL byte, which Python refuses to compile; the "
+                "loader fails on it; remove the byte",
+            )
+        # Python's own parser first: it is a tenth of libcst's cost (its tree
+        # gives the line numbers anyway), and it stops the inputs that are beyond
+        # every Python, such as 100,000 nested brackets, on which libcst's
+        # native parser overflows its stack and kills the process.
+        tree: ast.Module | None = None
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            # Grammar this interpreter lacks (a newer or an older one) goes on
+            # to libcst, unless no Python accepts it or libcst cannot take it.
+            if exc.msg in _PYTHON_LIMITS or _nesting_bound(source) > _MAX_NESTING:
+                return error(codes.SYNTAX, exc.lineno, _python_says(exc))
+        except (RecursionError, MemoryError) as exc:
+            return error(codes.SYNTAX, None, _too_deep(exc))
         try:
             module = cst_facts.parse(source)
         except cst.ParserSyntaxError as exc:
-            line, message = _syntax_error(source, exc)
-            f.findings.append(codes.file_error(codes.SYNTAX, f.shown, line, message))
-            return {"error": [codes.SYNTAX, line, message]}
-        except RecursionError:
-            message = "the file nests expressions too deeply to parse"
-            f.findings.append(codes.file_error(codes.SYNTAX, f.shown, None, message))
-            return {"error": [codes.SYNTAX, None, message]}
+            if tree is None:
+                return error(codes.SYNTAX, *_syntax_error(source, exc))
+            # Python reads what libcst refuses; Python is what the loader runs.
+            return self._ast_fallback(f, tree)
+        except (RecursionError, MemoryError) as exc:
+            if tree is None:
+                return error(codes.SYNTAX, None, _too_deep(exc))
+            return self._ast_fallback(f, tree)
         try:
-            f.facts = cst_facts.module_facts(module, source)
+            f.facts = cst_facts.module_facts(module, tree)
         except RecursionError:
-            message = "the file nests statements too deeply to read"
-            f.findings.append(codes.file_error(codes.SYNTAX, f.shown, None, message))
-            return {"error": [codes.SYNTAX, None, message]}
+            if tree is None:
+                return error(codes.SYNTAX, None, "the file nests statements too deeply to read")
+            return self._ast_fallback(f, tree)
+        return {"facts": f.facts.to_json()}
+
+    def _ast_fallback(self, f: _File, tree: ast.Module) -> dict[str, Any]:
+        """Facts from Python's own tree when libcst cannot read what Python compiles."""
+        try:
+            f.facts = ast_facts.tree_facts(tree)
+        except RecursionError:
+            finding = codes.scanner_limit(
+                f.shown, "libcst refuses it and its expressions nest too deeply to walk"
+            )
+            f.findings.append(finding)
+            return {"error": [finding.code, None, finding.message]}
         return {"facts": f.facts.to_json()}
 
     def consulted(self, located: Located) -> ModuleFacts | None:
@@ -300,6 +357,63 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_PYTHON_LIMITS = frozenset(
+    {
+        "too many nested parentheses",
+        "too many levels of indentation",
+        "too many statically nested blocks",
+    }
+)
+"""Python's messages for limits every CPython version has: no interpreter runs such a file."""
+
+_MAX_NESTING = 4000
+"""Most nesting tokens in one statement handed to libcst when Python refuses the file.
+
+libcst's native parser overflows its stack (and kills the process) between
+5,000 and 10,000 levels of nesting; Python's own limit is lower (about 3,000),
+so only files Python refuses can reach libcst that deep.
+"""
+
+_NESTING = re.compile(r"\\\n|\b(?:not|lambda|await|if)\b|[-+~.(\[{]|[)\]}]|\n")
+
+
+def _nesting_bound(source: str) -> int:
+    """An upper bound of the nesting depth of any one statement.
+
+    Counts the tokens that can open a level (unary operators, ``not``,
+    ``lambda``, ``await``, conditional expressions, attribute and bracket
+    chains) between newlines outside brackets. Only asked for files Python
+    refuses, before libcst parses them; tokens in strings and comments only
+    over-count, and such a file is already one this interpreter refuses.
+    """
+    depth = count = peak = 0
+    for match in _NESTING.finditer(source):
+        token = match.group()
+        if token == "\n":
+            if depth == 0:
+                peak = max(peak, count)
+                count = 0
+        elif token in ")]}":
+            depth = max(depth - 1, 0)
+        elif token != "\\\n":
+            count += 1
+            if token in "([{":
+                depth += 1
+    return max(peak, count)
+
+
+def _python_says(exc: SyntaxError) -> str:
+    return f"syntax error: {exc.msg}; the loader fails on it"
+
+
+def _too_deep(exc: RecursionError | MemoryError) -> str:
+    kind = type(exc).__name__
+    return (
+        f"the file nests expressions too deeply for Python to compile ({kind}); the "
+        "loader fails on it; split the expression"
+    )
 
 
 def _syntax_error(source: str, exc: cst.ParserSyntaxError) -> tuple[int, str]:

@@ -28,19 +28,26 @@ _DYNAMIC_CALLS = frozenset({"exec", "setattr", "globals", "__import__"})
 
 def module_facts(source: str | bytes) -> ModuleFacts:
     """The facts of a module's source; raises ``SyntaxError``/``ValueError``."""
-    tree = ast.parse(source)
+    return tree_facts(ast.parse(source))
+
+
+def tree_facts(tree: ast.Module) -> ModuleFacts:
+    """The facts of a module parsed with :func:`ast.parse`."""
     walker = _Walker()
     walker.block(tree.body, conditional=False)
     return walker.facts
 
 
 def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr}" if head else None
-    return None
+    # A loop, not recursion: Python accepts attribute chains thousands long.
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _code(node: ast.AST, limit: int = 60) -> str:
@@ -180,7 +187,12 @@ class _Walker:
             if dotted is not None:
                 return ("ref", dotted)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return ("concat", [self.expr(node.left), self.expr(node.right)])
+            # Flattened with a loop: ``a + b + c`` nests to the left.
+            rights: list[ast.expr] = []
+            while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+                rights.append(node.right)
+                node = node.left
+            return ("concat", [self.expr(n) for n in (node, *reversed(rights))])
         if isinstance(node, ast.JoinedStr):
             parts: list[Expr] = []
             for part in node.values:

@@ -6,6 +6,7 @@ what the maintainer can do.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ UNDECODABLE = "EPM002"
 UNREADABLE = "EPM003"
 NOT_A_FILE = "EPM004"
 BYTECODE_ONLY = "EPM005"
+SCANNER_LIMIT = "EPM006"
 NOT_IMPORTABLE = "EPM010"
 HELPER_FILE = "EPM101"
 NEVER_LOADED = "EPM102"
@@ -29,6 +31,7 @@ NOT_EXTENSION = "EPM106"
 RELATIVE_IMPORT = "EPM107"
 DUPLICATE_NAME = "EPM108"
 DELEGATED = "EPM109"
+OUTSIDE_LINK = "EPM110"
 
 ALL = {
     SYNTAX: "syntax-error",
@@ -36,6 +39,7 @@ ALL = {
     UNREADABLE: "unreadable",
     NOT_A_FILE: "not-a-file",
     BYTECODE_ONLY: "bytecode-only",
+    SCANNER_LIMIT: "scanner-limit",
     NOT_IMPORTABLE: "not-importable",
     HELPER_FILE: "helper-file",
     NEVER_LOADED: "never-loaded",
@@ -46,6 +50,7 @@ ALL = {
     RELATIVE_IMPORT: "relative-import",
     DUPLICATE_NAME: "duplicate-name",
     DELEGATED: "delegated-package",
+    OUTSIDE_LINK: "outside-link",
 }
 """Every code with its short name."""
 
@@ -55,12 +60,23 @@ def os_reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def decode_reason(exc: Exception) -> tuple[int | None, str]:
-    """Line and message for a file Python could not decode."""
+def decode_reason(exc: Exception, data: bytes) -> tuple[int | None, str]:
+    """Line and message for a file Python could not decode (``data``: its bytes)."""
+    if isinstance(exc, SyntaxError) and exc.msg.startswith("invalid or missing encoding"):
+        # No cookie and the first lines are not UTF-8: name the first bad byte.
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return data.count(b"\n", 0, bad.start) + 1, (
+                f"byte {data[bad.start]:#04x} at offset {bad.start} is not UTF-8 and no "
+                "encoding is declared, so Python refuses the file and the loader fails on "
+                "it; save the file as UTF-8 or declare its encoding (PEP 263)"
+            )
     if isinstance(exc, UnicodeDecodeError):
-        return None, (
+        return data.count(b"\n", 0, exc.start) + 1, (
             f"cannot decode byte {exc.object[exc.start]:#04x} at offset {exc.start} "
-            f"as {exc.encoding}; save the file as UTF-8 or declare its encoding (PEP 263)"
+            f"as {exc.encoding}, so the loader fails on it; save the file as UTF-8 or "
+            "declare its encoding (PEP 263)"
         )
     if isinstance(exc, SyntaxError):
         return exc.lineno, f"bad encoding declaration: {exc.msg}"
@@ -72,32 +88,85 @@ def file_error(code: str, path: str, line: int | None, message: str) -> Finding:
     return Finding(code, Severity.ERROR, path, line, message)
 
 
-def unreadable(path: str, exc: OSError) -> Finding:
-    """A file or directory that cannot be read."""
-    return Finding(
-        UNREADABLE,
-        Severity.ERROR,
-        path,
-        None,
-        f"cannot be read: {os_reason(exc)}; fix its permissions or remove it",
-    )
+def unreadable(path: str, exc: OSError, prof: Profile | None = None) -> Finding:
+    """A file or directory that was listed but cannot be read.
+
+    The advice depends on why: a missing file (removed after the listing, or
+    a dangling symbolic link), a symbolic link loop, or permissions.
+    """
+    if exc.errno == errno.ENOENT:
+        why = (
+            "no longer exists (removed after the directory was listed, or a symbolic "
+            "link to a missing file)"
+        )
+        advice = "remove the entry or restore the file"
+    elif exc.errno == errno.ELOOP:
+        why = "is a symbolic link loop"
+        advice = "point the link at a real file or remove it"
+    else:
+        why = f"cannot be read: {os_reason(exc)}"
+        advice = "fix its permissions or remove it"
+    effect = f"; {_fails(prof)}" if prof is not None else ""
+    return Finding(UNREADABLE, Severity.ERROR, path, None, f"{why}{effect}; {advice}")
 
 
-def not_a_file(path: str, st: os.stat_result) -> Finding:
-    """A directory entry with a module's name that is not a regular file."""
-    kind = (
-        "a directory"
-        if stat.S_ISDIR(st.st_mode)
-        else "a FIFO"
-        if stat.S_ISFIFO(st.st_mode)
-        else "not a regular file"
-    )
+def _fails(prof: Profile) -> str:
+    """What the profile's loader does when opening one file fails."""
+    if prof.abort_on_error:
+        return f"the {prof.name} loader fails on it and aborts the whole load"
+    return f"the {prof.name} loader fails on it and skips it with a warning"
+
+
+def not_a_file(path: str, st: os.stat_result, prof: Profile) -> Finding:
+    """A directory entry with a module's name that is not a regular file.
+
+    The scanner never opens it. The loader does: ``open()`` on a FIFO blocks
+    until something writes to it, so the loader hangs there; a directory or a
+    device fails to load as source.
+    """
+    if stat.S_ISFIFO(st.st_mode):
+        return Finding(
+            NOT_A_FILE,
+            Severity.ERROR,
+            path,
+            None,
+            f"is a FIFO: the {prof.name} loader opens it to execute it and blocks until "
+            "something writes to it, so the service hangs at start-up (the scan never "
+            "opens it); remove it",
+        )
+    kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
     return Finding(
         NOT_A_FILE,
         Severity.ERROR,
         path,
         None,
-        f"is {kind}; the loader tries to execute it and fails; rename or remove it",
+        f"is {kind} with a module's name: {_fails(prof)}; rename or remove it",
+    )
+
+
+def scanner_limit(path: str, reason: str) -> Finding:
+    """Python compiles the file, but the scanner cannot read it."""
+    return Finding(
+        SCANNER_LIMIT,
+        Severity.ERROR,
+        path,
+        None,
+        f"Python compiles this file but the scanner cannot read it ({reason}), so what "
+        "the loader finds in it is unknown; check it by hand",
+    )
+
+
+def outside_link(path: str, target: str, directory: str, module: str | None) -> Finding:
+    """A scanned file that is a symbolic link to a file outside the scanned directory."""
+    through = f"as {module}" if module else "through the link"
+    return Finding(
+        OUTSIDE_LINK,
+        Severity.INFO,
+        path,
+        None,
+        f"is a symbolic link to {target}, outside {directory}: the loader follows it and "
+        f"runs that file, and an entry point imports it {through}; a built wheel stores a "
+        "copy of the target, so keep the link in the package or move the file there",
     )
 
 

@@ -42,20 +42,22 @@ def parse(source: str) -> cst.Module:
     return cst.parse_module(source)
 
 
-def module_facts(module: cst.Module, source: str) -> ModuleFacts:
-    """The facts of a parsed module; ``source`` is the text it was parsed from."""
-    try:
-        lines: Iterator[int] = iter(ast_statement_lines(ast.parse(source)))
+def module_facts(module: cst.Module, tree: ast.Module | None) -> ModuleFacts:
+    """The facts of a parsed module; ``tree`` is Python's own parse of it, if any."""
+    if tree is not None:
+        lines: Iterator[int] = iter(ast_statement_lines(tree))
 
         def line_of(node: cst.CSTNode) -> int:
             return next(lines)
 
-        return _Walker(module, line_of).run()
-    except (SyntaxError, ValueError, StopIteration):
-        # ast refuses grammar libcst accepts (or NUL bytes): use libcst's positions.
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
-        return _Walker(wrapper.module, lambda node: positions[node].start.line).run()
+        try:
+            return _Walker(module, line_of).run()
+        except StopIteration:
+            pass
+    # ast refuses grammar libcst accepts: use libcst's positions.
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    return _Walker(wrapper.module, lambda node: positions[node].start.line).run()
 
 
 def ast_statement_lines(tree: ast.Module) -> list[int]:
@@ -86,12 +88,15 @@ def ast_statement_lines(tree: ast.Module) -> list[int]:
 
 
 def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr.value}" if head else None
-    return None
+    # A loop, not recursion: Python accepts attribute chains thousands long.
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
 
 
 def _import_name(node: cst.Attribute | cst.Name) -> str:
@@ -298,7 +303,11 @@ class _Walker:
     # -- expressions --------------------------------------------------------
     def expr(self, node: cst.BaseExpression) -> Expr:
         if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-            value = node.evaluated_value
+            try:
+                value = node.evaluated_value
+            except (SyntaxError, ValueError, MemoryError, RecursionError):
+                # A literal this interpreter cannot read (a bad \N{...} escape).
+                return unknown("a string literal Python cannot read")
             if isinstance(value, str):
                 return ("str", value)
             return unknown(f"{_describe(node)} is not a str")
@@ -307,7 +316,13 @@ class _Walker:
             if dotted is not None:
                 return ("ref", dotted)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-            return ("concat", [self.expr(node.left), self.expr(node.right)])
+            # ``a + b + c`` nests to the left: flatten it with a loop, as
+            # Python accepts chains far deeper than the recursion limit.
+            rights: list[cst.BaseExpression] = []
+            while isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+                rights.append(node.right)
+                node = node.left
+            return ("concat", [self.expr(n) for n in (node, *reversed(rights))])
         if isinstance(node, cst.FormattedString):
             parts: list[Expr] = []
             for part in node.parts:
