@@ -327,7 +327,10 @@ class _Walker:
             parts: list[Expr] = []
             for part in node.parts:
                 if isinstance(part, cst.FormattedStringText):
-                    parts.append(("str", part.value))
+                    text = _fstring_text(node, part.value)
+                    if text is None:
+                        return unknown("an f-string with text Python cannot read")
+                    parts.append(("str", text))
                 elif (
                     isinstance(part, cst.FormattedStringExpression)
                     and part.conversion is None
@@ -338,6 +341,23 @@ class _Walker:
                     return unknown("an f-string that formats a value is not a constant string")
             return ("concat", parts)
         return unknown(f"{_describe(node)} is not a constant string")
+
+
+def _fstring_text(node: cst.FormattedString, raw: str) -> str | None:
+    """The value of a piece of f-string text: libcst keeps it as written.
+
+    Doubled braces stand for one; escapes are read as in a plain literal with
+    the same prefix and quotes (so ``rf`` text keeps its backslashes).
+    """
+    prefix = node.prefix.lower().replace("f", "")
+    unbraced = raw.replace("{{", "{").replace("}}", "}")
+    if "\\" not in unbraced:
+        return unbraced
+    try:
+        value = ast.literal_eval(f"{prefix}{node.quote}{unbraced}{node.quote}")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _describe(node: cst.BaseExpression) -> str:
