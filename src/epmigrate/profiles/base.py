@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 ClassRule = Literal["capitalize", "upper-first", "any"]
 """How a loader derives the class name from a file stem.
@@ -31,13 +31,13 @@ def split_path_list(paths: str | Sequence[str], *, split: bool = True) -> list[s
     return [p for p in parts if p]
 
 
-@dataclass(frozen=True)
-class LegacyFile:
+class LegacyFile(NamedTuple):
     """A file the loader would consider, in the loader's order.
 
     ``relpath`` is relative to the scanned directory with ``/`` separators;
     ``subpackage`` holds the package parts between the scanned directory and
-    the file (non-empty only for recursive profiles).
+    the file (non-empty only for recursive profiles). A named tuple: the
+    hybrid loader makes one per legacy file at every service start.
     """
 
     path: str
@@ -143,8 +143,10 @@ class Profile:
             names = sorted(names)
         siblings = frozenset(names)
         subdirs: list[str] = []
+        prefix = os.path.join(directory, "")  # listed names hold no separator
+        rel_prefix = "".join(f"{part}/" for part in subpackage)
         for name in names:
-            path = os.path.join(directory, name)
+            path = prefix + name
             if self.recursive and os.path.isdir(path):
                 # os.walk lists a link to a directory with the directories and,
                 # without followlinks, never enters it: never a file either.
@@ -152,8 +154,7 @@ class Profile:
                     subdirs.append(name)
                 continue
             if self.counts(name, siblings):
-                rel = "/".join((*subpackage, name))
-                yield LegacyFile(path, rel, os.path.splitext(name)[0], subpackage)
+                yield LegacyFile(path, rel_prefix + name, os.path.splitext(name)[0], subpackage)
         for name in subdirs:
             path = os.path.join(directory, name)
             if not os.path.isfile(os.path.join(path, "__init__.py")):
