@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import click
 import click._termui_impl
@@ -15,8 +16,12 @@ import click._termui_impl
 from epmigrate import __version__
 from epmigrate.__main__ import VERSION_MESSAGE
 from epmigrate.errors import EpmigrateError
+from epmigrate.model import Severity
 from epmigrate.profiles import available_profiles
 from epmigrate.verify import verify_command
+
+if TYPE_CHECKING:
+    from epmigrate.scan import ScanResult
 
 PROGRESS_MIN_FILES = 50
 """Show a progress bar on a terminal when a scan reads at least this many files."""
@@ -197,7 +202,9 @@ def write_command(
     [tool.epmigrate] in pyproject.toml or [tool:epmigrate] in setup.cfg.
 
     Exit status: 0 written or nothing to change, 1 error (or, with --check,
-    the file would change), 2 usage error.
+    the file would change; or some legacy files could not be scanned: the
+    others' entry points are still written, the errors listed on stderr), 2
+    usage error.
     """
     import os
 
@@ -252,6 +259,7 @@ def write_command(
         outcome = run.prepare(request)
     except EpmigrateError as exc:
         raise click.ClickException(str(exc)) from exc
+    errors = _scan_errors(outcome.scan)
     if not dry_run and not check:
         click.echo(f"target: {outcome.target.where}: {outcome.target.reason}", err=True)
     if dry_run or check:
@@ -263,7 +271,7 @@ def write_command(
                 err=True,
             )
             sys.exit(1)
-        return
+        sys.exit(1 if errors else 0)
     try:
         run.commit(outcome)
     except EpmigrateError as exc:
@@ -272,6 +280,24 @@ def write_command(
         click.echo(f"wrote {outcome.added} entry points to {outcome.target.where}")
     else:
         click.echo(f"{outcome.target.where} already has all {len(outcome.specs)} entry points")
+    if errors:
+        click.echo(
+            f"{errors} legacy file(s) could not be scanned (listed above) and have no entry "
+            "point; the legacy loader fails on them too: fix them and run 'epmigrate write' "
+            "again",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _scan_errors(result: ScanResult) -> int:
+    """Print the scan's error findings on stderr, as ``scan`` words them; their count."""
+    from epmigrate.scan.report import finding_line
+
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    for f in errors:
+        click.echo(finding_line(f), err=True)
+    return len(errors)
 
 
 cli.add_command(verify_command)

@@ -79,8 +79,13 @@ def test_a_broken_extension_file_fails_scan_and_then_verify(venv: Venv, tmp_path
     assert scan.returncode == 1
     assert "src/widget_service/extensions/tags.py:1: error EPM001 syntax-error" in scan.stdout
 
-    # Written anyway, the three other entry points do not make the path removable.
-    assert epmigrate(service, venv.env, "write").returncode == 0
+    # The three other entry points are written; write exits 1 and names the
+    # broken file, which still keeps the legacy path from being removable.
+    write = epmigrate(service, venv.env, "write")
+    assert write.returncode == 1
+    assert "wrote 3 entry points to pyproject.toml" in write.stdout
+    assert "src/widget_service/extensions/tags.py:1: error EPM001 syntax-error" in write.stderr
+    assert "1 legacy file(s) could not be scanned (listed above)" in write.stderr
     venv.install(service)
     verify = epmigrate(
         tmp_path, venv.env, "verify", WIDGET_GROUP, "--legacy-path", own_dir(venv),

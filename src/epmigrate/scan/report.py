@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from epmigrate.model import Severity, Status
+from epmigrate.model import Finding, Severity, Status
 from epmigrate.scan import ScanResult, codes
 
 SCHEMA_VERSION = 1
@@ -80,9 +80,7 @@ def render_text(result: ScanResult) -> str:
     if result.findings:
         lines.append("")
         lines.append("Findings:")
-        for f in result.findings:
-            where = f"{f.path}:{f.line}" if f.line is not None else f.path
-            lines.append(f"{where}: {f.severity} {f.code} {codes.ALL[f.code]}: {f.message}")
+        lines.extend(finding_line(f) for f in result.findings)
     counts = summary_counts(result)
     lines.append("")
     lines.append(
@@ -92,6 +90,12 @@ def render_text(result: ScanResult) -> str:
         f"(profile {result.profile}, group {result.group})"
     )
     return "\n".join(lines) + "\n"
+
+
+def finding_line(f: Finding) -> str:
+    """``path:line: severity CODE name: message``, as ``scan`` prints a finding."""
+    where = f"{f.path}:{f.line}" if f.line is not None else f.path
+    return f"{where}: {f.severity} {f.code} {codes.ALL[f.code]}: {f.message}"
 
 
 def render_ini(result: ScanResult, section: str = "options.entry_points") -> str:
