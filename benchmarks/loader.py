@@ -362,7 +362,7 @@ def measure(python: Path, case: str, args: tuple[str, ...], bytecode: str, cwd: 
 def main() -> int:
     """Build, measure, print the table; 1 when a goal is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=41, help="measured rounds (%(default)s)")
+    parser.add_argument("--runs", type=int, default=81, help="measured rounds (%(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument(
         "--bytecode",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
@@ -104,7 +105,7 @@ def scan_options(func: Callable[..., None]) -> Callable[..., None]:
 
 
 @cli.command("scan")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @scan_options
 @click.option(
     "--format",
@@ -126,18 +127,23 @@ def scan_command(
     """Find every extension a legacy loader would load in PATH, without running it.
 
     PATH is a directory, or several joined with ':' as in a service config.
-    Exit status: 0 no error findings, 1 error findings, 2 usage error.
+    Defaults (PATH too) come from [tool.epmigrate] in ./pyproject.toml or
+    [tool:epmigrate] in ./setup.cfg. Exit status: 0 no error findings, 1 error
+    findings, 2 usage error.
     """
     from epmigrate.scan import Cache, report, scan
     from epmigrate.write import target
 
     try:
+        settings = _project_settings(".", paths, profile, bases, search_path, group)
+        if not settings.paths:
+            raise UsageError("no directory to scan: pass PATH or set paths in [tool.epmigrate]")
         result = scan(
-            list(paths),
-            profile,
-            bases=bases,
-            search_path=search_path,
-            group=group,
+            settings.paths,
+            settings.profile,
+            bases=settings.bases,
+            search_path=settings.search_path,
+            group=settings.group,
             cache=None if no_cache else Cache(),
             progress=_progress(),
         )
@@ -208,25 +214,21 @@ def write_command(
     """
     import os
 
-    from epmigrate import config
     from epmigrate.scan import Cache
     from epmigrate.write import newpackage, run
 
     root = os.path.dirname(os.path.abspath(target)) if target and not new_package else "."
-    profile_set = click.get_current_context().get_parameter_source("profile")
     try:
-        defaults = config.load(root)
+        settings = _project_settings(root, paths, profile, bases, search_path, group)
         request = run.Request(
             root=root,
-            paths=list(paths) or defaults.paths,
-            profile=defaults.profile
-            if defaults.profile and profile_set is click.core.ParameterSource.DEFAULT
-            else profile,
+            paths=settings.paths,
+            profile=settings.profile,
             target=target,
-            group=group or defaults.group,
-            bases=list(bases) or defaults.bases,
-            search_path=list(search_path) or defaults.search_path,
-            name_style=name_style or defaults.name or "stem",
+            group=settings.group,
+            bases=settings.bases,
+            search_path=settings.search_path,
+            name_style=name_style or settings.name or "stem",
             replace=replace,
             force=force,
             cache=None if no_cache else Cache(),
@@ -288,6 +290,43 @@ def write_command(
             err=True,
         )
         sys.exit(1)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What to scan and how: command-line values over the project's defaults."""
+
+    paths: list[str]
+    profile: str
+    group: str | None
+    bases: list[str]
+    name: str | None
+    search_path: list[str]
+
+
+def _project_settings(
+    root: str,
+    paths: Sequence[str],
+    profile: str,
+    bases: Sequence[str],
+    search_path: Sequence[str],
+    group: str | None,
+) -> _Settings:
+    """The scan settings: command-line values over the project's [tool.epmigrate]."""
+    from epmigrate.config import load
+
+    defaults = load(root)
+    profile_set = click.get_current_context().get_parameter_source("profile")
+    return _Settings(
+        paths=list(paths) or defaults.paths,
+        profile=defaults.profile
+        if defaults.profile and profile_set is click.core.ParameterSource.DEFAULT
+        else profile,
+        group=group or defaults.group,
+        bases=list(bases) or defaults.bases,
+        name=defaults.name,
+        search_path=list(search_path) or defaults.search_path,
+    )
 
 
 def _scan_errors(result: ScanResult) -> int:

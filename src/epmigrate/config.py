@@ -93,7 +93,7 @@ def _defaults(root: str, path: str, table: str, raw: dict[str, Any]) -> Defaults
         return value
 
     def rooted(values: list[str]) -> list[str]:
-        return [v if os.path.isabs(v) else os.path.join(root, v) for v in values]
+        return [v if os.path.isabs(v) else os.path.normpath(os.path.join(root, v)) for v in values]
 
     name = string("name")
     if name not in (None, "stem", "alias"):

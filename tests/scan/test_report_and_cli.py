@@ -187,3 +187,29 @@ def test_default_cache_location_follows_xdg(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg2"))
     assert run_cli("scan", str(CINDER_CONTRIB), "--profile", "nova", "--no-cache").exit_code == 0
     assert not (tmp_path / "xdg2").exists()
+
+
+def test_project_settings_supply_paths_and_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.epmigrate]\npaths = ["{CINDER_CONTRIB}"]\nprofile = "nova"\ngroup = "g.ext"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    from_table = run_cli("scan", "--format", "json", "--no-cache")
+    explicit = run_cli(
+        "scan", str(CINDER_CONTRIB), "--profile", "nova", "--group", "g.ext", "--format", "json",
+        "--no-cache",
+    )  # fmt: skip
+    assert from_table.exit_code == explicit.exit_code == 0
+    assert json.loads(from_table.output)["profile"] == "nova"
+    assert from_table.output == explicit.output
+    # A command-line value wins over the table.
+    assert (
+        json.loads(run_cli("scan", "--group", "other", "--format", "json").output)["group"]
+        == "other"
+    )
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    nothing = run_cli("scan")
+    assert nothing.exit_code == 2
+    assert "no directory to scan: pass PATH or set paths in [tool.epmigrate]" in nothing.output
