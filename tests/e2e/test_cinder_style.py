@@ -177,8 +177,12 @@ def test_verify_passes_after_the_migration(migration: Migration) -> None:
 
 def test_scan_without_the_nova_profile_misses_the_sub_package(tmp_path: Path) -> None:
     project = copy_samples(tmp_path / "samples") / "cinder_style"
-    scan = epmigrate(
-        project, environment(tmp_path), "scan", "cinder_style/api/contrib", "--format", "json"
-    )
+    env = environment(tmp_path)
+    # The project's [tool.epmigrate] names the nova profile; the neutron rule,
+    # given on the command line, does not walk sub-packages.
+    scan = epmigrate(project, env, "scan", "--profile", "neutron", "--format", "json")
     names = {e["name"] for e in json.loads(scan.stdout)["extensions"]}
     assert "quota_classes" not in names
+    default = epmigrate(project, env, "scan", "--format", "json")
+    assert json.loads(default.stdout)["profile"] == "nova"
+    assert "quota_classes" in {e["name"] for e in json.loads(default.stdout)["extensions"]}
