@@ -548,3 +548,27 @@ def test_dangling_symlink_is_a_missing_file(ext: Path, tmp_path: Path) -> None:
     assert f["code"] == "EPM003"
     assert f["message"].startswith("no longer exists (removed after the directory was listed")
     assert_good_ones_found(doc)
+
+
+def test_integer_literal_over_pythons_digit_limit_is_a_syntax_error(ext: Path) -> None:
+    # libcst reads it; every Python epmigrate runs on refuses to compile it.
+    (ext / "big.py").write_text(
+        extension("Big", "big").replace("class Big", "BIG = " + "1" * 5000 + "\n\n\nclass Big")
+    )
+    code, doc = scan_cli(str(ext))
+    assert code == 1
+    found = finding(doc, ext / "big.py")
+    assert found["code"] == "EPM001"
+    assert "Exceeds the limit (4300 digits) for integer string conversion" in found["message"]
+    assert [e["status"] for e in doc["extensions"] if e["class"] == "Big"] in ([], ["error"])
+    assert_good_ones_found(doc)
+
+
+def test_raw_fstring_alias_keeps_its_backslash(ext: Path) -> None:
+    (ext / "raw.py").write_text(
+        "from proj import base\n\nS = 'x'\n\n\nclass Raw(base.ExtensionDescriptor):\n"
+        "    def get_alias(self):\n        return rf'a\\{S}'\n"
+    )
+    code, doc = scan_cli(str(ext))
+    assert code == 0
+    assert {e["class"]: e["alias"] for e in doc["extensions"]}["Raw"] == "a\\x"

@@ -268,7 +268,11 @@ class _Reader:
         except SyntaxError as exc:
             # Grammar this interpreter lacks (a newer or an older one) goes on
             # to libcst, unless no Python accepts it or libcst cannot take it.
-            if exc.msg in _PYTHON_LIMITS or _nesting_bound(source) > _MAX_NESTING:
+            if (
+                exc.msg in _PYTHON_LIMITS
+                or exc.msg.startswith(_DIGITS_LIMIT)
+                or _nesting_bound(source) > _MAX_NESTING
+            ):
                 return error(codes.SYNTAX, exc.lineno, _python_says(exc))
         except (RecursionError, MemoryError) as exc:
             return error(codes.SYNTAX, None, _too_deep(exc))
@@ -367,6 +371,10 @@ _PYTHON_LIMITS = frozenset(
     }
 )
 """Python's messages for limits every CPython version has: no interpreter runs such a file."""
+
+_DIGITS_LIMIT = "Exceeds the limit ("
+"""The start of Python's message for an integer literal over ``sys.get_int_max_str_digits()``
+(every interpreter epmigrate runs on, 3.11 and later, refuses it by default)."""
 
 _MAX_NESTING = 4000
 """Most nesting tokens in one statement handed to libcst when Python refuses the file.

@@ -351,8 +351,8 @@ def _fstring_text(node: cst.FormattedString, raw: str) -> str | None:
     """
     prefix = node.prefix.lower().replace("f", "")
     unbraced = raw.replace("{{", "{").replace("}}", "}")
-    if "\\" not in unbraced:
-        return unbraced
+    if "\\" not in unbraced or "r" in prefix:
+        return unbraced  # raw text is its own value (and may end in a backslash)
     try:
         value = ast.literal_eval(f"{prefix}{node.quote}{unbraced}{node.quote}")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
