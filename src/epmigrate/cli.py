@@ -135,7 +135,9 @@ def scan_command(
     from epmigrate.write import target
 
     try:
-        settings = _project_settings(".", paths, profile, bases, search_path, group)
+        settings = _project_settings(
+            ".", paths, profile, bases, search_path, group, tolerate_config=True
+        )
         if not settings.paths:
             raise UsageError("no directory to scan: pass PATH or set paths in [tool.epmigrate]")
         result = scan(
@@ -208,9 +210,9 @@ def write_command(
     [tool.epmigrate] in pyproject.toml or [tool:epmigrate] in setup.cfg.
 
     Exit status: 0 written or nothing to change, 1 error (or, with --check,
-    the file would change; or some legacy files could not be scanned: the
-    others' entry points are still written, the errors listed on stderr), 2
-    usage error.
+    the file would change; or the scan has error findings: the other files'
+    entry points are still written, the findings listed on stderr), 2 usage
+    error.
     """
     import os
 
@@ -273,7 +275,10 @@ def write_command(
                 err=True,
             )
             sys.exit(1)
-        sys.exit(1 if errors else 0)
+        if errors:
+            click.echo(_errors_message(errors), err=True)
+            sys.exit(1)
+        return
     try:
         run.commit(outcome)
     except EpmigrateError as exc:
@@ -283,13 +288,15 @@ def write_command(
     else:
         click.echo(f"{outcome.target.where} already has all {len(outcome.specs)} entry points")
     if errors:
-        click.echo(
-            f"{errors} legacy file(s) could not be scanned (listed above) and have no entry "
-            "point; the legacy loader fails on them too: fix them and run 'epmigrate write' "
-            "again",
-            err=True,
-        )
+        click.echo(_errors_message(errors), err=True)
         sys.exit(1)
+
+
+def _errors_message(errors: int) -> str:
+    return (
+        f"{errors} error finding(s) above: the legacy loader fails on them too (files it "
+        "cannot run get no entry point); fix them and run 'epmigrate write' again"
+    )
 
 
 @dataclass(frozen=True)
@@ -311,11 +318,20 @@ def _project_settings(
     bases: Sequence[str],
     search_path: Sequence[str],
     group: str | None,
+    *,
+    tolerate_config: bool = False,
 ) -> _Settings:
     """The scan settings: command-line values over the project's [tool.epmigrate]."""
-    from epmigrate.config import load
+    from epmigrate.config import Defaults, load
 
-    defaults = load(root)
+    try:
+        defaults = load(root)
+    except EpmigrateError as exc:
+        if not tolerate_config or not paths:
+            raise
+        # PATH was given: the project's table is only a source of defaults.
+        click.echo(f"warning: project settings ignored: {exc.message}", err=True)
+        defaults = Defaults()
     profile_set = click.get_current_context().get_parameter_source("profile")
     return _Settings(
         paths=list(paths) or defaults.paths,

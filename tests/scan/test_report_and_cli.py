@@ -213,3 +213,19 @@ def test_project_settings_supply_paths_and_options(
     nothing = run_cli("scan")
     assert nothing.exit_code == 2
     assert "no directory to scan: pass PATH or set paths in [tool.epmigrate]" in nothing.output
+
+
+def test_a_broken_project_table_is_ignored_when_paths_are_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project\nname = "x"\n')
+    monkeypatch.chdir(tmp_path)
+    given = run_cli("scan", str(CINDER_CONTRIB), "--profile", "nova", "--no-cache")
+    assert given.exit_code == 0
+    assert given.stderr.startswith(
+        "warning: project settings ignored: pyproject.toml is not valid TOML"
+    )
+    assert "4 loaded" in given.stdout
+    without = run_cli("scan")
+    assert without.exit_code == 2
+    assert "pyproject.toml:1:9: pyproject.toml is not valid TOML" in without.output

@@ -308,19 +308,22 @@ def test_scan_errors_are_listed_and_exit_1_after_writing_the_rest(tmp_path: Path
     dry = run(tmp_path, *ARGS, "--dry-run")
     assert dry.exit_code == 1
     assert error_line in dry.stderr
+    assert "error finding(s) above" in dry.stderr
     assert (tmp_path / "setup.cfg").read_text() == SETUP_CFG
     done = run(tmp_path, *ARGS)
     assert done.exit_code == 1
     assert done.stdout == "wrote 2 entry points to setup.cfg [options.entry_points]\n"
     assert error_line in done.stderr
-    assert done.stderr.rstrip().endswith(
-        "1 legacy file(s) could not be scanned (listed above) and have no entry point; the "
-        "legacy loader fails on them too: fix them and run 'epmigrate write' again"
+    closing = (
+        "1 error finding(s) above: the legacy loader fails on them too (files it cannot run "
+        "get no entry point); fix them and run 'epmigrate write' again"
     )
+    assert done.stderr.rstrip().endswith(closing)
     assert "alpha = svc.extensions.alpha:Alpha" in (tmp_path / "setup.cfg").read_text()
     # Nothing left to write, but the broken file still fails the CI check.
     check = run(tmp_path, *ARGS, "--check")
     assert (check.exit_code, check.stdout) == (1, "")
     assert error_line in check.stderr
+    assert check.stderr.rstrip().endswith(closing)
     (ext / "broken.py").unlink()
     assert run(tmp_path, *ARGS, "--check").exit_code == 0
