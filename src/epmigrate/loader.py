@@ -186,8 +186,12 @@ def _fail_fast(callback: OnLoadFailureCallbackT[T] | None) -> OnLoadFailureCallb
 
 
 @functools.lru_cache(maxsize=64)
-def _write_command(group: str, directory: str, profile: str, in_package: bool) -> str:
+def _write_command(
+    group: str, directory: str, profile: str, base: str | None, in_package: bool
+) -> str:
     args = ["--group", group, "--path", directory, "--profile", profile]
+    if base:
+        args += ["--base", base]
     if in_package:
         return shlex.join(["epmigrate", "write", *args])
     # Loose files: the command that makes them an installable package.
@@ -341,7 +345,7 @@ class HybridExtensionManager(ExtensionManager[T]):
         stacklevel = _stacklevel() + 1  # the same call stack for every warning below
         debug = LOG.isEnabledFor(logging.DEBUG)
         loaded: list[Extension[T]] = []
-        warned: list[_legacy.LegacySource] = []
+        warned: list[tuple[_legacy.LegacySource, object]] = []
         for source in sources:
             ep = source.entry_point
             if debug:
@@ -364,11 +368,11 @@ class HybridExtensionManager(ExtensionManager[T]):
                 continue
             if ext is not None:
                 loaded.append(ext)
-                warned.append(source)
+                warned.append((source, ext.plugin))
         # Warned once all are loaded rather than between two module
         # executions, which costs several times more (cold caches each time).
-        for source in warned:
-            self._warn_legacy(source, settings.profile, stacklevel)
+        for source, plugin in warned:
+            self._warn_legacy(source, plugin, settings.profile, stacklevel)
         return loaded
 
     def _load_one_plugin(
@@ -389,9 +393,26 @@ class HybridExtensionManager(ExtensionManager[T]):
         obj = plugin(*invoke_args, **invoke_kwds) if invoke_on_load else None
         return Extension(ep.name, ep, plugin, obj)
 
-    def _warn_legacy(self, source: _legacy.LegacySource, profile: Profile, stacklevel: int) -> None:
+    def _warn_legacy(
+        self, source: _legacy.LegacySource, plugin: object, profile: Profile, stacklevel: int
+    ) -> None:
         group = self.namespace
-        command = _write_command(group, source.directory, profile.name, source.in_package)
+        # The root of the class's own hierarchy (the service's descriptor
+        # base, shared by its siblings), so that the scan the command runs
+        # accepts the directory's extensions whatever the profile's defaults.
+        roots = [
+            c
+            for c in getattr(plugin, "__mro__", ())[1:]
+            if c.__module__ not in ("builtins", "abc", "typing")
+        ]
+        base = roots[-1] if roots else None
+        command = _write_command(
+            group,
+            source.directory,
+            profile.name,
+            f"{base.__module__}.{base.__qualname__}" if base is not None else None,
+            source.in_package,
+        )
         if source.in_package:
             line = f"{group}: {source.name} = {source.target}"
             todo = f"add the entry point '{line}' ({command})"

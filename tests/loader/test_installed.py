@@ -91,12 +91,15 @@ def test_mixed_set_warns_only_for_unmigrated_extensions(
         "add the entry point 'hybrid.demo: unmigrated = "
         "hybrid_demo.extensions.unmigrated:Unmigrated'"
     ) in unmigrated
-    assert f"epmigrate write --group hybrid.demo --path {pkg} --profile neutron" in unmigrated
+    assert (
+        f"(epmigrate write --group hybrid.demo --path {pkg} --profile neutron "
+        "--base hybrid_demo.base.Base)"
+    ) in unmigrated
     assert "is not an importable package" in outside
     assert "'hybrid.demo: outside = <package>.outside:Outside'" in outside
     assert (
         f"(epmigrate write --new-package <dist-name> --group hybrid.demo --path {plain_legacy} "
-        "--profile neutron <new-project-dir>), and install it"
+        "--profile neutron --base hybrid_demo.base.Base <new-project-dir>), and install it"
     ) in outside
     legacy_logs = [m for name, level, m in out["logs"] if "loaded from the legacy path" in m]
     assert len(legacy_logs) == 2
