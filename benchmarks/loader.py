@@ -425,7 +425,7 @@ def measure(
 def main() -> int:
     """Build, measure, print the table; 1 when a goal is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=60, help="measured rounds (%(default)s)")
+    parser.add_argument("--runs", type=int, default=120, help="measured rounds (%(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument(
         "--bytecode",
