@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
@@ -22,6 +21,7 @@ from epmigrate.profiles import available_profiles
 from epmigrate.verify import verify_command
 
 if TYPE_CHECKING:
+    from epmigrate.config import Defaults
     from epmigrate.scan import ScanResult
 
 PROGRESS_MIN_FILES = 50
@@ -142,7 +142,7 @@ def scan_command(
             raise UsageError("no directory to scan: pass PATH or set paths in [tool.epmigrate]")
         result = scan(
             settings.paths,
-            settings.profile,
+            settings.profile or profile,
             bases=settings.bases,
             search_path=settings.search_path,
             group=settings.group,
@@ -225,7 +225,7 @@ def write_command(
         request = run.Request(
             root=root,
             paths=settings.paths,
-            profile=settings.profile,
+            profile=settings.profile or profile,
             target=target,
             group=settings.group,
             bases=settings.bases,
@@ -299,18 +299,6 @@ def _errors_message(errors: int) -> str:
     )
 
 
-@dataclass(frozen=True)
-class _Settings:
-    """What to scan and how: command-line values over the project's defaults."""
-
-    paths: list[str]
-    profile: str
-    group: str | None
-    bases: list[str]
-    name: str | None
-    search_path: list[str]
-
-
 def _project_settings(
     root: str,
     paths: Sequence[str],
@@ -320,8 +308,10 @@ def _project_settings(
     group: str | None,
     *,
     tolerate_config: bool = False,
-) -> _Settings:
+) -> Defaults:
     """The scan settings: command-line values over the project's [tool.epmigrate]."""
+    from dataclasses import replace
+
     from epmigrate.config import Defaults, load
 
     try:
@@ -333,14 +323,14 @@ def _project_settings(
         click.echo(f"warning: project settings ignored: {exc.message}", err=True)
         defaults = Defaults()
     profile_set = click.get_current_context().get_parameter_source("profile")
-    return _Settings(
+    return replace(
+        defaults,
         paths=list(paths) or defaults.paths,
         profile=defaults.profile
         if defaults.profile and profile_set is click.core.ParameterSource.DEFAULT
         else profile,
         group=group or defaults.group,
         bases=list(bases) or defaults.bases,
-        name=defaults.name,
         search_path=list(search_path) or defaults.search_path,
     )
 
