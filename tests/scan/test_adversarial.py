@@ -275,7 +275,11 @@ def test_file_libcst_refuses_but_python_compiles_is_read_with_ast(
     (adjacent,) = [e for e in doc["extensions"] if e["class"] == "Adjacent"]
     assert adjacent["status"] == "loaded"
     assert adjacent["line"] == 5
-    assert not [f for f in doc["findings"] if f["path"] == str(ext / "adjacent.py")]
+    # ``return B[:3]`` is no constant: the unknown alias is said, and nothing else.
+    assert adjacent["alias"] is None
+    found = [f for f in doc["findings"] if f["path"] == str(ext / "adjacent.py")]
+    assert [f["code"] for f in found] == ["EPM112"]
+    assert "B[:3] is not a constant" in found[0]["message"]
 
 
 def test_file_no_parser_of_the_scanner_can_walk_is_a_scanner_limit(

@@ -100,10 +100,10 @@ def test_text_report_rows_findings_and_summary() -> None:
         "loaded",
     ]
     helper = next(line for line in lines if "resource_common_manage.py" in line)
-    assert helper.split()[-1] == "helper"
+    assert helper.split()[-1] == "skipped"
     assert "Findings:" in lines
     assert lines[-1] == (
-        "5 files, 4 loaded, 0 never loaded, 0 unverified, 0 rejected; 0 errors, 0 warnings, "
+        "4 files, 4 loaded, 0 never loaded, 0 unverified, 0 rejected; 0 errors, 0 warnings, "
         "2 notes (profile nova, group cinder.api.extensions)"
     )
 

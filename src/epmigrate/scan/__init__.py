@@ -29,11 +29,22 @@ from epmigrate.model import EntryPointSpec, Extension, Finding, Severity, Status
 from epmigrate.profiles import Delegated, LegacyFile, Profile, get_profile
 from epmigrate.scan import ast_facts, codes, cst_facts
 from epmigrate.scan.cache import Cache
-from epmigrate.scan.facts import ModuleFacts
+from epmigrate.scan.facts import FORMAT, ModuleFacts
 from epmigrate.scan.locate import Located, Locator, PackagePlace, default_search_path, package_of
-from epmigrate.scan.resolve import ClassT, ExternalT, Index, Unresolved, base_matches
+from epmigrate.scan.resolve import (
+    ClassT,
+    ExternalT,
+    FunctionT,
+    Index,
+    Unresolved,
+    base_matches,
+)
 
 __all__ = ["Cache", "ScanError", "ScanResult", "scan"]
+
+_CST = f"cst{FORMAT}"
+_AST = f"ast{FORMAT}"
+"""Cache kinds: the front end and the facts' format, so a new format never reads old entries."""
 
 Progress = Callable[[int, int], None]
 """Called with (files done, files in all) as the scan reads files."""
@@ -161,8 +172,16 @@ def _list(
     if place.package is None:
         findings.append(codes.not_importable(directory))
     out: list[_File] = []
+
+    def skipped(path: str, relpath: str) -> None:
+        findings.append(codes.skip_listed(os.path.join(directory, relpath), prof))
+
     try:
-        items = list(prof.iter_files(directory, reader.delegates(prof)))
+        if type(prof).iter_files is Profile.iter_files:
+            items = list(prof.iter_files(directory, reader.delegates(prof), on_skip=skipped))
+        else:
+            # A profile that lists files its own way reports its own skips.
+            items = list(prof.iter_files(directory, reader.delegates(prof)))
     except OSError as exc:
         findings.append(codes.unreadable(directory, exc))
         return out
@@ -206,14 +225,14 @@ class _Reader:
             f.findings.append(codes.bytecode_only(f.shown))
             return
         if self.cache is not None:
-            hit = self.cache.get(path, st, "cst")
+            hit = self.cache.get(path, st, _CST)
             if hit is not None:
                 self._restore(f, hit)
                 return
         with _gc_paused():
             entry = self._read_cst(f, path, prof)
         if self.cache is not None:
-            self.cache.put(path, st, "cst", entry)
+            self.cache.put(path, st, _CST, entry)
 
     def _link(self, f: _File, path: str) -> None:
         """Note a link whose target lies outside the scanned directory."""
@@ -314,7 +333,7 @@ class _Reader:
             if not stat.S_ISREG(st.st_mode):
                 return None
             if self.cache is not None:
-                hit = self.cache.get(located.path, st, "ast")
+                hit = self.cache.get(located.path, st, _AST)
                 if hit is not None:
                     facts = hit.get("facts")
                     return ModuleFacts.from_json(facts) if facts else None
@@ -327,7 +346,7 @@ class _Reader:
         except (SyntaxError, ValueError, RecursionError, UnicodeDecodeError):
             result = None
         if self.cache is not None:
-            self.cache.put(located.path, st, "ast", {"facts": result.to_json() if result else None})
+            self.cache.put(located.path, st, _AST, {"facts": result.to_json() if result else None})
         return result
 
     def delegates(self, prof: Profile) -> Callable[[str], bool] | None:
@@ -480,8 +499,12 @@ def _judge(
             if isinstance(target, ClassT):
                 verdict = index.derives(target, bases)
                 alias = _alias(index, target, prof)
+                decoration = _decoration(index, target)
                 if stem_fails:
                     status = Status.NEVER_LOADED
+                elif decoration is not None and (not prof.base_check or verdict.derives):
+                    status = Status.UNVERIFIED
+                    f.findings.append(codes.decorated(f.shown, line, expected, *decoration))
                 elif not prof.base_check or verdict.derives:
                     status = Status.LOADED
                 elif verdict.derives is None:
@@ -515,7 +538,11 @@ def _judge(
             continue
         verdict = index.derives(cls, bases)
         if expected is None:
-            if verdict.derives:
+            decoration = _decoration(index, cls) if verdict.derives else None
+            if decoration is not None:
+                f.findings.append(codes.decorated(f.shown, binding.line, name, *decoration))
+                out.append(make(name, binding.line, Status.UNVERIFIED, _alias(index, cls, prof)))
+            elif verdict.derives:
                 out.append(make(name, binding.line, Status.LOADED, _alias(index, cls, prof)))
             elif verdict.derives is None:
                 f.findings.append(
@@ -527,9 +554,47 @@ def _judge(
 
     if expected is None and len(out) > 1:
         out = [replace(e, name=f"{e.name}.{e.class_name}") for e in out]
+    told = {x.message for x in f.findings if x.code == codes.BASE_UNRESOLVED}
+    for ext in out:
+        if ext.alias is not None or ext.status is Status.NOT_EXTENSION:
+            continue
+        reason = ext.alias_reason or "no reason known"
+        if not any(reason in message for message in told):
+            f.findings.append(codes.alias_unknown(f.shown, ext.line, ext.class_name, reason))
     for call in facts.calls:
         f.findings.append(codes.import_time_call(f.shown, call, prof, f.module, f.item.stem))
     return out
+
+
+_RETURN_THE_CLASS = frozenset(
+    {
+        ("six.add_metaclass", True),
+        ("functools.total_ordering", False),
+        ("dataclasses.dataclass", False),
+        ("dataclasses.dataclass", True),
+        ("typing.final", False),
+        ("typing_extensions.final", False),
+        ("debtcollector.removals.removed_class", True),
+    }
+)
+"""Class decorators known to return the class they get (or one like it, with
+the same name and bases): ``(qualified name, called with arguments)``."""
+
+
+def _decoration(index: Index, cls: ClassT) -> tuple[str, str] | None:
+    """The first decorator of ``cls`` not known to return the class, and why not."""
+    for decorator in cls.cls.decorators:
+        if not decorator.name:
+            return decorator.text, "not a plain name"
+        target = index.resolve(cls.module, decorator.name)
+        if isinstance(target, ClassT | FunctionT | ExternalT):
+            if (target.qualname, decorator.called) in _RETURN_THE_CLASS:
+                continue
+            return decorator.text, f"{target.qualname} is not known to return the class"
+        if isinstance(target, Unresolved):
+            return decorator.text, target.reason
+        return decorator.text, "not a function"
+    return None
 
 
 def _alias(index: Index, cls: ClassT, prof: Profile) -> tuple[str | None, str]:

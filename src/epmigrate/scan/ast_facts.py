@@ -17,6 +17,7 @@ from epmigrate.scan.facts import (
     Binding,
     Call,
     ClassFacts,
+    Decorator,
     Expr,
     ModuleFacts,
     StarImport,
@@ -53,6 +54,12 @@ def _dotted(node: ast.expr) -> str | None:
 def _code(node: ast.AST, limit: int = 60) -> str:
     text = " ".join(ast.unparse(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _decorator(node: ast.expr) -> Decorator:
+    called = isinstance(node, ast.Call)
+    name = _dotted(node.func if isinstance(node, ast.Call) else node)
+    return Decorator(name or "", called, "@" + _code(node))
 
 
 def _target_names(node: ast.expr) -> list[str]:
@@ -169,7 +176,8 @@ class _Walker:
                 abstract = abstract or any(
                     (_dotted(d) or "").endswith("abstractmethod") for d in stmt.decorator_list
                 )
-        return ClassFacts(node.name, node.lineno, bases, attrs, returns, abstract)
+        decorators = [_decorator(d) for d in node.decorator_list]
+        return ClassFacts(node.name, node.lineno, bases, attrs, returns, abstract, decorators)
 
     def returned(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Expr:
         found = [s for s in func.body if isinstance(s, ast.Return)]

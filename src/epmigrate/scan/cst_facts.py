@@ -26,6 +26,7 @@ from epmigrate.scan.facts import (
     Binding,
     Call,
     ClassFacts,
+    Decorator,
     Expr,
     ModuleFacts,
     StarImport,
@@ -280,7 +281,13 @@ class _Walker:
             elif isinstance(stmt, cst.BaseCompoundStatement):
                 # Keep the line iterator aligned with ast's pre-order walk.
                 self.skip(stmt)
-        return ClassFacts(node.name.value, line, bases, attrs, returns, abstract)
+        decorators = [self.decorator(d.decorator) for d in node.decorators]
+        return ClassFacts(node.name.value, line, bases, attrs, returns, abstract, decorators)
+
+    def decorator(self, node: cst.BaseExpression) -> Decorator:
+        called = isinstance(node, cst.Call)
+        name = _dotted(node.func if isinstance(node, cst.Call) else node)
+        return Decorator(name or "", called, "@" + self.code(node))
 
     def skip(self, node: cst.BaseCompoundStatement) -> None:
         saved = self.facts

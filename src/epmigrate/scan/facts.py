@@ -15,7 +15,7 @@ Facts are JSON-serialisable so the content cache can store them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Expr = tuple[Any, ...]
@@ -38,6 +38,19 @@ def expr_from_json(data: Any) -> Expr:
 
 
 @dataclass(frozen=True)
+class Decorator:
+    """A class decorator: ``@name`` or ``@name(...)``.
+
+    ``name`` is the dotted name called (empty when it is no dotted name);
+    ``text`` is the decorator as written, shortened, for messages.
+    """
+
+    name: str
+    called: bool
+    text: str
+
+
+@dataclass(frozen=True)
 class ClassFacts:
     """A class statement: its bases and the class-level facts aliases need."""
 
@@ -51,6 +64,8 @@ class ClassFacts:
     gives (``unknown`` when there is not exactly one)."""
     abstract: bool = False
     """Has ``@abstractmethod`` methods: never instantiated by a loader."""
+    decorators: list[Decorator] = field(default_factory=list)
+    """The class statement's decorators, outermost first."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,10 @@ class Binding:
     expr: Expr | None = None
     cls: ClassFacts | None = None
     reason: str = ""
+    earlier: Binding | None = None
+    """For ``from``: how the imported name was bound in this module before the
+    import, if it was; ``from pkg import name`` inside ``pkg`` itself gets that
+    binding rather than the submodule ``pkg.name``."""
 
 
 @dataclass(frozen=True)
@@ -105,13 +124,35 @@ class ModuleFacts:
     def bind(self, name: str, binding: Binding, conditional: bool) -> None:
         """Record a binding; a name bound again under a condition becomes unknown."""
         old = self.bindings.get(name)
-        if old is not None and conditional and old != binding:
+        if old is not None and conditional and replace(old, earlier=None) != binding:
             binding = Binding(
                 "unknown",
                 binding.line,
                 reason=f"{name!r} is bound differently at lines {old.line} and {binding.line}",
             )
+        elif binding.kind == "from":
+            binding = self._with_earlier(binding)
         self.bindings[name] = binding
+
+    def _with_earlier(self, binding: Binding) -> Binding:
+        """``binding`` with :attr:`Binding.earlier` set from the bindings so far."""
+        earlier = self.bindings.get(binding.attr)
+        if earlier is not None and replace(earlier, earlier=None, line=binding.line) == binding:
+            earlier = earlier.earlier  # the same import again
+        if earlier is None:
+            return binding
+        depth = 1
+        link = earlier
+        while link.earlier is not None:
+            depth += 1
+            link = link.earlier
+        if depth > _MAX_EARLIER:
+            earlier = Binding(
+                "unknown",
+                earlier.line,
+                reason=f"{binding.attr!r} is rebound by imports more than {_MAX_EARLIER} times",
+            )
+        return replace(binding, earlier=earlier)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of the facts."""
@@ -135,6 +176,13 @@ class ModuleFacts:
         )
 
 
+_MAX_EARLIER = 16
+"""Longest chain of :attr:`Binding.earlier` kept (each is stored nested)."""
+
+FORMAT = 2
+"""Version of the JSON form; part of the cache key, raised with every change."""
+
+
 def _binding_to_json(b: Binding) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": b.kind, "line": b.line}
     for key in ("target", "attr", "reason"):
@@ -144,6 +192,8 @@ def _binding_to_json(b: Binding) -> dict[str, Any]:
         out["level"] = b.level
     if b.expr is not None:
         out["expr"] = b.expr
+    if b.earlier is not None:
+        out["earlier"] = _binding_to_json(b.earlier)
     if b.cls is not None:
         c = b.cls
         out["cls"] = {
@@ -153,6 +203,7 @@ def _binding_to_json(b: Binding) -> dict[str, Any]:
             "attrs": c.attrs,
             "returns": c.returns,
             "abstract": c.abstract,
+            "decorators": [[d.name, d.called, d.text] for d in c.decorators],
         }
     return out
 
@@ -168,6 +219,7 @@ def _binding_from_json(d: dict[str, Any]) -> Binding:
             attrs={k: expr_from_json(v) for k, v in c["attrs"].items()},
             returns={k: expr_from_json(v) for k, v in c["returns"].items()},
             abstract=c["abstract"],
+            decorators=[Decorator(*d) for d in c["decorators"]],
         )
     return Binding(
         kind=d["kind"],
@@ -178,4 +230,5 @@ def _binding_from_json(d: dict[str, Any]) -> Binding:
         expr=expr_from_json(d["expr"]) if "expr" in d else None,
         cls=cls,
         reason=d.get("reason", ""),
+        earlier=_binding_from_json(d["earlier"]) if "earlier" in d else None,
     )

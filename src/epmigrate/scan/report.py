@@ -13,6 +13,7 @@ SCHEMA_VERSION = 1
 
 _FILE_STATUS = {
     codes.HELPER_FILE: "helper",
+    codes.SKIP_LISTED: "skipped",
     codes.SYNTAX: "error",
     codes.UNDECODABLE: "error",
     codes.UNREADABLE: "error",
