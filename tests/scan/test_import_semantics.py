@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -336,16 +337,32 @@ def test_an_alias_that_needs_itself_or_grows_without_end_is_refused(tmp_path: Pa
     assert "folds to over" in (exts["Two"].alias_reason or "")
 
 
-def test_a_nova_package_a_thousand_levels_deep_is_walked(tmp_path: Path) -> None:
-    contrib = tmp_path / "svc" / "contrib"
+@pytest.fixture
+def deep_tree(tmp_path: Path) -> Iterator[Path]:
+    """A nova contrib package with packages nested a thousand deep.
+
+    Removed here, deepest first: shutil.rmtree (and so pytest's own clean-up
+    of old temporary directories) recurses and fails on such a tree.
+    """
     files = {"svc/__init__.py": "", "svc/contrib/__init__.py": ""}
     rel = "svc/contrib"
+    chain = []
     for _ in range(N):
         rel += "/p"
+        chain.append(tmp_path / rel)
         files[f"{rel}/__init__.py"] = ""
     files[f"{rel}/deepest.py"] = "class Deepest:\n    alias = 'os-deepest'\n"
     write(tmp_path, files)
-    code, doc, _ = scan_cli(str(contrib), "--profile", "nova")
+    yield tmp_path / "svc" / "contrib"
+    for directory in reversed(chain):
+        for entry in directory.iterdir():
+            if not entry.is_dir():
+                entry.unlink()
+        directory.rmdir()
+
+
+def test_a_nova_package_a_thousand_levels_deep_is_walked(deep_tree: Path) -> None:
+    code, doc, _ = scan_cli(str(deep_tree), "--profile", "nova")
     assert code == 0
     (deepest,) = doc["extensions"]
     assert (deepest["class"], deepest["alias"], deepest["status"]) == (

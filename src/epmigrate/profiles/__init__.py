@@ -22,11 +22,22 @@ __all__ = [
     "LegacyFile",
     "Profile",
     "available_profiles",
+    "builtin_profiles",
     "get_profile",
     "split_path_list",
 ]
 
 GROUP = "epmigrate.profiles"
+
+
+_BUILTIN = ("neutron", "neutron_legacy", "oslo_incubator", "nova", "subclass")
+
+
+def builtin_profiles() -> list[Profile]:
+    """The profiles epmigrate ships, imported directly (no metadata is read)."""
+    from importlib import import_module
+
+    return [import_module(f"epmigrate.profiles.{name}").PROFILE for name in _BUILTIN]
 
 
 def available_profiles() -> dict[str, Profile]:

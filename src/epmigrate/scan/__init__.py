@@ -65,11 +65,18 @@ class ScanResult:
     findings: tuple[Finding, ...]
     files: int
     epmigrate_version: str = __version__
+    missing_bases: tuple[str, ...] = ()
+    """Base classes whose module is on no directory of the search path."""
 
     @property
     def has_errors(self) -> bool:
         """Whether any finding is an error (``scan`` then exits 1)."""
         return any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def unverified(self) -> list[Extension]:
+        """Extensions the scan could not tell about: no entry point is written for them."""
+        return [e for e in self.extensions if e.status is Status.UNVERIFIED]
 
     @property
     def entry_points(self) -> list[EntryPointSpec]:
@@ -142,10 +149,12 @@ def scan(
     top = next((p.package for p in places.values() if p.package), None)
     grp = group or prof.default_group(top.split(".")[0] if top else None)
     extensions: list[Extension] = []
+    rejected: list[tuple[str, ClassT]] = []
     for f in files:
-        extensions.extend(_judge(f, prof, index, base_names, grp))
+        extensions.extend(_judge(f, prof, index, base_names, grp, rejected))
         findings.extend(f.findings)
     findings.extend(_duplicates(extensions, prof))
+    findings.extend(_other_profiles(rejected, prof, index))
     return ScanResult(
         profile=prof.name,
         group=grp,
@@ -153,7 +162,40 @@ def scan(
         extensions=tuple(extensions),
         findings=tuple(findings),
         files=len(files),
+        missing_bases=tuple(
+            base
+            for base in sorted(base_names)
+            if not base.startswith("*.") and locator.find(base.rpartition(".")[0]) is None
+        ),
     )
+
+
+def _other_profiles(
+    rejected: Sequence[tuple[str, ClassT]], prof: Profile, index: Index
+) -> list[Finding]:
+    """Suggest a built-in profile whose bases the rejected classes derive from."""
+    if not rejected:
+        return []
+    from epmigrate.profiles import builtin_profiles
+
+    out: list[Finding] = []
+    for other in builtin_profiles():
+        if other.name == prof.name:
+            continue
+        for base in other.default_bases:
+            if base in prof.default_bases:
+                continue
+            paths = [
+                path
+                for path, cls in rejected
+                if index.derives(cls, frozenset({base})).derives
+                and other.expected_class(os.path.splitext(os.path.basename(path))[0])
+                == cls.cls.name
+            ]
+            if paths:
+                out.append(codes.other_profile(paths, base, other, prof))
+                return out
+    return out
 
 
 def _loose_name(f: _File) -> str:
@@ -462,7 +504,12 @@ def _decode(data: bytes) -> str:
 
 
 def _judge(
-    f: _File, prof: Profile, index: Index, bases: frozenset[str], group: str
+    f: _File,
+    prof: Profile,
+    index: Index,
+    bases: frozenset[str],
+    group: str,
+    rejected: list[tuple[str, ClassT]],
 ) -> list[Extension]:
     facts = f.facts
     if facts is None:
@@ -515,6 +562,7 @@ def _judge(
                 else:
                     status = Status.NOT_EXTENSION
                     f.findings.append(codes.not_extension(f.shown, line, expected, bases))
+                    rejected.append((f.shown, target))
                 out.append(make(expected, line, status, alias))
                 loaded_here.add(target.qualname)
                 if target.module == module_name:
