@@ -77,3 +77,20 @@ def test_subclass_profile_finds_every_concrete_subclass() -> None:
     names = sorted(e["class"] for e in doc["extensions"])
     # Any file name, recursive (the delegating package included).
     assert names == ["Backup_project_attribute", "Hosts", "Inner", "Nested_thing", "_underscored"]
+
+
+def test_a_nova_tree_scanned_with_the_neutron_profile_suggests_the_nova_profile() -> None:
+    code, doc = scan_json(str(CINDER_CONTRIB))
+    assert code == 0
+    rejected = [e for e in doc["extensions"] if e["status"] == "not-extension"]
+    assert len(rejected) == 2
+    (hint,) = [f for f in doc["findings"] if f["code"] == "EPM113"]
+    assert hint["message"] == (
+        "2 classes derive from cinder.api.extensions.ExtensionDescriptor, a base of profile "
+        "'nova', not of profile 'neutron': if that is this tree's loader, scan with "
+        "--profile nova"
+    )
+    # Under the profile it names, the hint is gone and the classes load.
+    code, doc = scan_json(str(CINDER_CONTRIB), "--profile", "nova")
+    assert not [f for f in doc["findings"] if f["code"] == "EPM113"]
+    assert {e["status"] for e in doc["extensions"]} == {"loaded"}

@@ -293,9 +293,8 @@ def other_profile(paths: list[str], base: str, other: Profile, prof: Profile) ->
         Severity.WARNING,
         paths[0],
         None,
-        f"{count} {noun} from {base}, a base of profile {other.name!r} ({other.summary}), "
-        f"not of profile {prof.name!r}: if that is this tree's loader, scan with "
-        f"--profile {other.name}",
+        f"{count} {noun} from {base}, a base of profile {other.name!r}, not of profile "
+        f"{prof.name!r}: if that is this tree's loader, scan with --profile {other.name}",
     )
 
 
