@@ -265,6 +265,10 @@ def write_command(
                 f"created {made.root}: package {made.package} with "
                 f"{len(made.entry_points)} entry points; install it with: pip install {made.root}"
             )
+            unverified = _unverified(made.scan) if made.scan else 0
+            _closing(0, unverified, allow_unverified)
+            if unverified and not allow_unverified:
+                sys.exit(1)
             return
         outcome = run.prepare(request)
     except EpmigrateError as exc:

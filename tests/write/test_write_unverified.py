@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.write.test_write_command import ARGS, SETUP_CFG, make_service, run
+from tests.write.test_write_command import ARGS, BASE, SETUP_CFG, make_service, run
 
 DECORATED = """\
 from svc.api import extensions
@@ -103,3 +103,24 @@ def test_a_bases_package_off_the_search_path_is_named_with_search_path(tmp_path:
     fixed = run(tmp_path, *args, "--no-cache", "--search-path", "vendor")
     assert fixed.exit_code == 0, fixed.output
     assert "gamma = svc.extensions.gamma:Gamma" in (tmp_path / "setup.cfg").read_text()
+
+
+def test_new_package_names_unverified_files_and_exits_1(tmp_path: Path) -> None:
+    make_service(tmp_path, exts=())
+    contrib = tmp_path / "contrib"
+    contrib.mkdir()
+    (contrib / "alpha.py").write_text(
+        "from svc.api import extensions\n\n\n"
+        "class Alpha(extensions.ExtensionDescriptor):\n"
+        "    def get_alias(self):\n        return 'os-alpha'\n"
+    )
+    (contrib / "beta.py").write_text(DECORATED)
+    args = ("--new-package", "contrib-pkg", "--path", "contrib", "--group", "svc.api.extensions")
+    args += ("--base", BASE, "--search-path", ".", "--no-cache")
+    result = run(tmp_path, *args, str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "with 1 entry points" in result.stdout
+    assert "contrib/beta.py:9: unverified Beta: Beta is decorated with @drop" in result.stderr
+    allowed = run(tmp_path, *args, "--allow-unverified", str(tmp_path / "out2"))
+    assert allowed.exit_code == 0, allowed.output
+    assert "unverified Beta" in allowed.stderr
