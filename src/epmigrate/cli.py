@@ -132,7 +132,6 @@ def scan_command(
     findings, 2 usage error.
     """
     from epmigrate.scan import Cache, report, scan
-    from epmigrate.write import target
 
     try:
         settings = _project_settings(
@@ -149,7 +148,11 @@ def scan_command(
             cache=None if no_cache else Cache(),
             progress=_progress(),
         )
-        section = target.setup_cfg_section(result.paths[0]) if fmt == "ini" else ""
+        section = ""
+        if fmt == "ini":
+            from epmigrate.write import target
+
+            section = target.setup_cfg_section(result.paths[0])
     except EpmigrateError as exc:
         raise UsageError(str(exc)) from exc
     if fmt == "json":

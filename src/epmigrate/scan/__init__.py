@@ -19,15 +19,13 @@ import stat
 import tokenize
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import libcst as cst
+from typing import TYPE_CHECKING, Any
 
 from epmigrate import __version__
 from epmigrate.errors import EpmigrateError
 from epmigrate.model import EntryPointSpec, Extension, Finding, Severity, Status
 from epmigrate.profiles import Delegated, LegacyFile, Profile, get_profile
-from epmigrate.scan import ast_facts, codes, cst_facts
+from epmigrate.scan import ast_facts, codes
 from epmigrate.scan.cache import Cache
 from epmigrate.scan.facts import FORMAT, ModuleFacts
 from epmigrate.scan.locate import Located, Locator, PackagePlace, default_search_path, package_of
@@ -41,6 +39,9 @@ from epmigrate.scan.resolve import (
 )
 
 __all__ = ["Cache", "ScanError", "ScanResult", "scan"]
+
+if TYPE_CHECKING:
+    from libcst import ParserSyntaxError
 
 _CST = f"cst{FORMAT}"
 _AST = f"ast{FORMAT}"
@@ -337,36 +338,47 @@ class _Reader:
                 return error(codes.SYNTAX, exc.lineno, _python_says(exc))
         except (RecursionError, MemoryError) as exc:
             return error(codes.SYNTAX, None, _too_deep(exc))
+        if tree is not None:
+            # Facts from Python's own tree: the loader runs what Python reads,
+            # and the walk costs a fraction of a libcst parse. The libcst
+            # front end gives the same facts (tests/scan/test_front_ends.py).
+            try:
+                f.facts = ast_facts.tree_facts(tree, source)
+            except RecursionError:
+                pass
+            else:
+                return {"facts": f.facts.to_json()}
+        return self._read_libcst(f, source, tree, error)
+
+    def _read_libcst(
+        self,
+        f: _File,
+        source: str,
+        tree: ast.Module | None,
+        error: Callable[[str, int | None, str], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Facts with libcst: grammar this Python lacks, or a tree ``ast`` could not walk."""
+        import libcst as cst
+
+        from epmigrate.scan import cst_facts
+
         try:
             module = cst_facts.parse(source)
+            f.facts = cst_facts.module_facts(module, tree)
         except cst.ParserSyntaxError as exc:
             if tree is None:
                 return error(codes.SYNTAX, *_syntax_error(source, exc))
-            # Python reads what libcst refuses; Python is what the loader runs.
-            return self._ast_fallback(f, tree)
+            return self._scanner_limit(f, "its expressions nest too deeply to walk")
         except (RecursionError, MemoryError) as exc:
             if tree is None:
                 return error(codes.SYNTAX, None, _too_deep(exc))
-            return self._ast_fallback(f, tree)
-        try:
-            f.facts = cst_facts.module_facts(module, tree)
-        except RecursionError:
-            if tree is None:
-                return error(codes.SYNTAX, None, "the file nests statements too deeply to read")
-            return self._ast_fallback(f, tree)
+            return self._scanner_limit(f, "its expressions nest too deeply to walk")
         return {"facts": f.facts.to_json()}
 
-    def _ast_fallback(self, f: _File, tree: ast.Module) -> dict[str, Any]:
-        """Facts from Python's own tree when libcst cannot read what Python compiles."""
-        try:
-            f.facts = ast_facts.tree_facts(tree)
-        except RecursionError:
-            finding = codes.scanner_limit(
-                f.shown, "libcst refuses it and its expressions nest too deeply to walk"
-            )
-            f.findings.append(finding)
-            return {"error": [finding.code, None, finding.message]}
-        return {"facts": f.facts.to_json()}
+    def _scanner_limit(self, f: _File, reason: str) -> dict[str, Any]:
+        finding = codes.scanner_limit(f.shown, reason)
+        f.findings.append(finding)
+        return {"error": [finding.code, None, finding.message]}
 
     def consulted(self, located: Located) -> ModuleFacts | None:
         """Facts of a module resolution needs (``None`` when it cannot be read)."""
@@ -485,7 +497,7 @@ def _too_deep(exc: RecursionError | MemoryError) -> str:
     )
 
 
-def _syntax_error(source: str, exc: cst.ParserSyntaxError) -> tuple[int, str]:
+def _syntax_error(source: str, exc: ParserSyntaxError) -> tuple[int, str]:
     """Python's own message and line when it agrees the file is broken, else libcst's."""
     try:
         compile(source, "<scanned>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)

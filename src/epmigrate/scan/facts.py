@@ -29,6 +29,55 @@ def unknown(reason: str) -> Expr:
     return ("unknown", reason)
 
 
+def concat(parts: list[Expr]) -> Expr:
+    """``+`` of ``parts``, adjacent literals joined (a single literal is itself).
+
+    Both front ends build concatenations with this, so implicit
+    concatenation (``'a' f'{X}' 'b'``), which Python's own tree joins, gives
+    the same facts from either.
+    """
+    out: list[Expr] = []
+    for part in parts:
+        if part[0] == "str" and out and out[-1][0] == "str":
+            out[-1] = ("str", out[-1][1] + part[1])
+        else:
+            out.append(part)
+    if not out:
+        return ("str", "")
+    if len(out) == 1 and out[0][0] == "str":
+        return out[0]
+    return ("concat", out)
+
+
+NOT_STR = "{} is not a str"
+"""The reason for a literal that is not a string (a number, bytes, None)."""
+
+NOT_CONSTANT = "{} is not a constant string"
+"""The reason for any other expression, described by kind, never by its text."""
+
+FORMATS = "an f-string that formats a value is not a constant string"
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """Source text for a message: white space folded, at most ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+DYNAMIC_CALLS = frozenset({"exec", "setattr", "globals", "__import__"})
+"""Calls at module level that may define names no statement shows."""
+
+
+def is_dynamic_call(callee: str) -> bool:
+    """Whether a module-level call to ``callee`` may define names dynamically."""
+    return callee in DYNAMIC_CALLS or callee.startswith("globals()")
+
+
+def is_dynamic_target(text: str) -> bool:
+    """Whether an assignment target (source text) writes the module's namespace."""
+    return text.startswith(("globals()", "vars()", "locals()"))
+
+
 def expr_from_json(data: Any) -> Expr:
     """Rebuild an expression from its JSON form (lists become tuples)."""
     kind = data[0]
