@@ -35,11 +35,10 @@ from epmigrate.scan.facts import (
 
 def module_facts(source: str | bytes) -> ModuleFacts:
     """The facts of a module's source; raises ``SyntaxError``/``ValueError``."""
-    text = importlib.util.decode_source(source) if isinstance(source, bytes) else source
-    return tree_facts(ast.parse(source), text)
+    return tree_facts(ast.parse(source), source)
 
 
-def tree_facts(tree: ast.Module, source: str | None = None) -> ModuleFacts:
+def tree_facts(tree: ast.Module, source: str | bytes | None = None) -> ModuleFacts:
     """The facts of a module parsed with :func:`ast.parse` from ``source``.
 
     The same facts as :func:`epmigrate.scan.cst_facts.module_facts` gives for
@@ -117,12 +116,15 @@ def _target_names(node: ast.expr) -> list[str]:
 
 
 class _Walker:
-    def __init__(self, source: str | None) -> None:
+    def __init__(self, source: str | bytes | None) -> None:
         self.source = source
         self.facts = ModuleFacts()
 
     def code(self, node: ast.AST) -> str:
         """The node's source text, shortened (Python's rendering without the source)."""
+        if isinstance(self.source, bytes):
+            # Decoded only when a message needs text: most modules need none.
+            self.source = importlib.util.decode_source(self.source)
         text = ast.get_source_segment(self.source, node) if self.source is not None else None
         return shorten(text if text is not None else ast.unparse(node))
 
