@@ -159,6 +159,10 @@ def scan_command(
         click.echo(report.render_json(result), nl=False)
     elif fmt == "ini":
         click.echo(report.render_ini(result, section), nl=False)
+        # The section has no room for findings: warnings and errors go to stderr.
+        for f in result.findings:
+            if f.severity is not Severity.INFO:
+                click.echo(report.finding_line(f), err=True)
     else:
         click.echo(report.render_text(result), nl=False)
     sys.exit(1 if result.has_errors else 0)

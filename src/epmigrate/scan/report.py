@@ -104,4 +104,7 @@ def render_ini(result: ScanResult, section: str = "options.entry_points") -> str
     entries = sorted(result.entry_points, key=lambda s: s.name)
     lines = [f"[{section}]", f"{result.group} ="]
     lines.extend(f"    {ep.line}" for ep in entries)
+    # What the section leaves out is said in it, as comments (setup.cfg keeps them).
+    for ext in result.unverified:
+        lines.append(f"# left out, unverified: {ext.path}:{ext.line}: {ext.class_name}")
     return "\n".join(lines) + "\n"
