@@ -238,7 +238,7 @@ class _Walker:
                 abstract = abstract or any(
                     (_dotted(d) or "").endswith("abstractmethod") for d in stmt.decorator_list
                 )
-        decorators = [self.decorator(d) for d in node.decorator_list]
+        decorators = tuple(self.decorator(d) for d in node.decorator_list)
         return ClassFacts(node.name, node.lineno, bases, attrs, returns, abstract, decorators)
 
     def returned(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Expr:

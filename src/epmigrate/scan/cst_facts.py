@@ -299,7 +299,7 @@ class _Walker:
             elif isinstance(stmt, cst.BaseCompoundStatement):
                 # Keep the line iterator aligned with ast's pre-order walk.
                 self.skip(stmt)
-        decorators = [self.decorator(d.decorator) for d in node.decorators]
+        decorators = tuple(self.decorator(d.decorator) for d in node.decorators)
         return ClassFacts(
             _ident(node.name.value), line, bases, attrs, returns, abstract, decorators
         )

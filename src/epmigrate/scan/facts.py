@@ -24,9 +24,19 @@ RETURNING_METHODS = frozenset({"get_alias", "get_name"})
 """Methods whose ``return`` is kept: where extension aliases and names are read."""
 
 
+_UNKNOWN: dict[str, Expr] = {}
+
+
 def unknown(reason: str) -> Expr:
-    """An expression the scanner does not evaluate, with the reason."""
-    return ("unknown", reason)
+    """An expression the scanner does not evaluate, with the reason.
+
+    One tuple per distinct reason: a large tree repeats a few reasons
+    ("an expression (dict) ...") tens of thousands of times.
+    """
+    known = _UNKNOWN.get(reason)
+    if known is None:
+        known = _UNKNOWN[reason] = ("unknown", reason)
+    return known
 
 
 def concat(parts: list[Expr]) -> Expr:
@@ -86,7 +96,7 @@ def expr_from_json(data: Any) -> Expr:
     return (kind, data[1])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decorator:
     """A class decorator: ``@name`` or ``@name(...)``.
 
@@ -99,7 +109,7 @@ class Decorator:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassFacts:
     """A class statement: its bases and the class-level facts aliases need."""
 
@@ -113,11 +123,11 @@ class ClassFacts:
     gives (``unknown`` when there is not exactly one)."""
     abstract: bool = False
     """Has ``@abstractmethod`` methods: never instantiated by a loader."""
-    decorators: list[Decorator] = field(default_factory=list)
+    decorators: tuple[Decorator, ...] = ()
     """The class statement's decorators, outermost first."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Binding:
     """What a top-level name is bound to.
 
@@ -140,7 +150,7 @@ class Binding:
     binding rather than the submodule ``pkg.name``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StarImport:
     """``from module import *``: names may come from there."""
 
@@ -149,7 +159,7 @@ class StarImport:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """Code that runs when the module is imported, beyond defining names."""
 
@@ -159,7 +169,7 @@ class Call:
     """``call`` for a bare call, ``patch`` for assigning an attribute of another object."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleFacts:
     """Everything the scanner keeps of one module."""
 
@@ -268,7 +278,7 @@ def _binding_from_json(d: dict[str, Any]) -> Binding:
             attrs={k: expr_from_json(v) for k, v in c["attrs"].items()},
             returns={k: expr_from_json(v) for k, v in c["returns"].items()},
             abstract=c["abstract"],
-            decorators=[Decorator(*d) for d in c["decorators"]],
+            decorators=tuple(Decorator(*d) for d in c["decorators"]),
         )
     return Binding(
         kind=d["kind"],

@@ -18,14 +18,14 @@ from epmigrate.scan.facts import Binding, ClassFacts, Expr, ModuleFacts
 from epmigrate.scan.locate import Located, Locator
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModuleT:
     """A module."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassT:
     """A class statement found in a module the scanner could read."""
 
@@ -38,7 +38,7 @@ class ClassT:
         return f"{self.module}.{self.cls.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ValueT:
     """A module-level value: an expression to evaluate in ``module``."""
 
@@ -46,7 +46,7 @@ class ValueT:
     expr: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FunctionT:
     """A ``def`` statement at module level."""
 
@@ -65,7 +65,7 @@ class FunctionT:
         return f"{self.qualname} is a function (line {self.line})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExternalT:
     """A name inside a module that cannot be read; known only by its qualified name."""
 
@@ -73,7 +73,7 @@ class ExternalT:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unresolved:
     """A name that cannot be followed, with why."""
 
@@ -111,7 +111,7 @@ def base_matches(qualname: str, bases: Iterable[str]) -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """Whether a class derives from a base: ``True``, ``False`` or ``None`` (unknown)."""
 
