@@ -1,0 +1,102 @@
+"""Run Neutron's own extension loader on one directory and record what it did.
+
+Runs inside a tree's virtualenv (``record_oracle.py`` starts it), where the
+tree's released packages are installed; never in epmigrate's environment.
+Usage: ``python probe_neutron.py DIRECTORY OUT.json``.
+
+The loader is ``neutron.api.extensions.ExtensionManager(DIRECTORY)``, the
+project's own class: its constructor runs ``_load_all_extensions`` and so
+``_load_all_extensions_from_path`` (sorted listing, the ``.py`` / ``_``
+filter, the file executed as a module named by its stem, the
+``stem.capitalize()`` lookup, ``_check_extension``: the four methods and
+``isinstance(ext, neutron_lib.api.extensions.ExtensionDescriptor)``, the
+duplicate-alias check of ``add_extension``, each file in its own try/except).
+
+Only observation is added:
+
+- the file being loaded comes from the loader's own DEBUG record ``Loading
+  extension file: %s`` (a logging handler on the ``neutron.api.extensions``
+  logger), and a skip or failure from its own records (``Did not find
+  expected name``, ``wasn't loaded due to``, the ``LOG.exception`` of
+  ``_check_extension``);
+- a subclass overrides ``add_extension`` to call the original and then note
+  the instance's class name, its ``get_alias()`` and whether the original
+  kept it.
+
+``PluginAwareExtensionManager`` is not used: on top of the same loop it drops
+the extensions no configured plugin supports, which depends on a running
+service's configuration, not on the files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+
+def main(directory: str, out: str) -> None:
+    """Load DIRECTORY with Neutron's ExtensionManager; write the record to OUT."""
+    from neutron.api import extensions  # type: ignore[import-not-found]
+
+    files: dict[str, dict[str, Any]] = {}
+    current: list[str] = []
+
+    def entry() -> dict[str, Any]:
+        return files.setdefault(current[-1], {"status": "attempted", "loaded": []})
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            template = str(record.msg)
+            if template.startswith("Loading extension file:"):
+                current.append(str(record.args[0]))  # type: ignore[index]
+            elif not current:
+                return
+            elif template.startswith("Did not find expected name"):
+                entry().update(status="skipped", reason=record.getMessage())
+            elif "wasn't loaded due to" in template:
+                entry().update(status="failed", reason=record.getMessage())
+            elif template.startswith("Exception loading extension"):
+                exc = record.exc_info[1] if record.exc_info else None
+                entry().update(status="rejected", reason=f"{template}: {exc!r}")
+
+    class RecordingManager(extensions.ExtensionManager):  # type: ignore[misc]
+        def add_extension(self, ext: Any) -> None:
+            before = {id(v) for v in self.extensions.values()}
+            try:
+                super().add_extension(ext)
+            finally:
+                kept = id(ext) not in before and any(v is ext for v in self.extensions.values())
+                try:
+                    alias = ext.get_alias()
+                except Exception as exc:
+                    alias = None
+                    entry()["alias_error"] = repr(exc)
+                item = {"class": type(ext).__name__, "alias": alias}
+                if kept:
+                    entry()["status"] = "loaded"
+                    entry()["loaded"].append(item)
+                else:
+                    entry()["refused"] = item
+                    if entry()["status"] == "attempted":
+                        entry().update(
+                            status="rejected",
+                            reason="_check_extension returned False: "
+                            "not a neutron_lib ExtensionDescriptor",
+                        )
+
+    logger = logging.getLogger(extensions.__name__)
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(Recorder())
+    RecordingManager(directory)
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".py") and name not in files:
+            files[name] = {"status": "not-attempted", "loaded": []}
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump({"loader": "neutron.api.extensions.ExtensionManager", "files": files}, fh)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
