@@ -104,16 +104,21 @@ def compare(oracle: dict[str, Any], report: dict[str, Any], scanned: str) -> Out
             if name not in loaded:
                 continue
             aliases_total += 1
-            if ext is not None and ext["alias"] == loaded[name]:
+            # An alias counts only on an extension both sides load; one the
+            # scan does not call loaded is already a mismatch above.
+            if name not in our_loaded:
+                continue
+            alias = exts[name]["alias"]
+            if alias == loaded[name]:
                 aliases_matched += 1
-            elif name in our_loaded and ext is not None:
+            else:
                 mismatches.append(
                     Mismatch(
                         rel,
                         "alias",
-                        f"{name} alias {_show(ext['alias'])}",
+                        f"{name} alias {_show(alias)}",
                         f"{name} alias {_show(loaded[name])}",
-                        ext.get("alias_reason"),
+                        exts[name]["alias_reason"],
                     )
                 )
     return Outcome(
