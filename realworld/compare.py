@@ -12,8 +12,11 @@ the guard fails the run if any code of the virtualenv was executed.
 
 For each tree it prints the number of loaded classes matched (a file and
 class the scan calls ``loaded`` and the loader loaded; out of both sides'
-union) and of aliases matched (out of the loader's extensions), then every
-mismatch, and exits 1 when there is any (2 when a scan could not run).
+union), of aliases matched (out of the loader's extensions) and, where the
+probe records them, of never-loaded classes matched (extension classes of a
+file the loader does not look up, such as neutron-fwaas's
+``Standard_attr_fwaas``), then every mismatch, and exits 1 when there is any
+(2 when a scan could not run).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class Outcome:
     classes_total: int
     aliases_matched: int
     aliases_total: int
+    never_matched: int | None
+    never_total: int | None
     mismatches: tuple[Mismatch, ...]
 
 
@@ -121,9 +126,52 @@ def compare(oracle: dict[str, Any], report: dict[str, Any], scanned: str) -> Out
                         exts[name]["alias_reason"],
                     )
                 )
+    never_matched, never_total = _never_loaded(theirs, ours, mismatches)
     return Outcome(
-        classes_matched, classes_total, aliases_matched, aliases_total, tuple(mismatches)
+        classes_matched,
+        classes_total,
+        aliases_matched,
+        aliases_total,
+        never_matched,
+        never_total,
+        tuple(mismatches),
     )
+
+
+def _never_loaded(
+    theirs: dict[str, dict[str, Any]],
+    ours: dict[str, list[dict[str, Any]]],
+    mismatches: list[Mismatch],
+) -> tuple[int | None, int | None]:
+    """Extension classes the loader never looks up, on the files the probe inspected.
+
+    ``(matched, total)`` over both sides' union of file and class pairs, or
+    ``(None, None)`` when the oracle has no such record (the nova probe).
+    """
+    inspected = {rel: rec["never_loaded"] for rel, rec in theirs.items() if "never_loaded" in rec}
+    if not inspected:
+        return None, None
+    matched = total = 0
+    for rel in sorted(inspected):
+        oracle_names = set(inspected[rel])
+        exts = {ext["class"]: ext for ext in ours.get(rel, [])}
+        our_names = {name for name, ext in exts.items() if ext["status"] == "never-loaded"}
+        for name in sorted(oracle_names | our_names):
+            total += 1
+            if name in oracle_names and name in our_names:
+                matched += 1
+                continue
+            ext = exts.get(name)
+            mismatches.append(
+                Mismatch(
+                    rel,
+                    "never-loaded",
+                    f"{ext['status']} {name}" if ext else f"no {name}",
+                    f"never loads {name}" if name in oracle_names else f"no never-loaded {name}",
+                    None,
+                )
+            )
+    return matched, total
 
 
 def scan(tree: Tree, site_packages: Path) -> tuple[dict[str, Any], str]:
@@ -166,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  loader: {oracle['loader']} on Python {oracle['python']}")
         print(f"  loaded classes matched {out.classes_matched}/{out.classes_total}")
         print(f"  aliases matched {out.aliases_matched}/{out.aliases_total}")
+        if out.never_total is not None:
+            print(f"  never-loaded classes matched {out.never_matched}/{out.never_total}")
         for mismatch in out.mismatches:
             print(f"  MISMATCH {mismatch.render()}")
         failed = failed or bool(out.mismatches)

@@ -21,7 +21,9 @@ Only observation is added:
   ``_check_extension``);
 - a subclass overrides ``add_extension`` to call the original and then note
   the instance's class name, its ``get_alias()`` and whether the original
-  kept it.
+  kept it;
+- after the load, ``_other_descriptors`` lists the extension classes of
+  each file that the loader did not look up.
 
 ``PluginAwareExtensionManager`` is not used: on top of the same loop it drops
 the extensions no configured plugin supports, which depends on a running
@@ -35,6 +37,44 @@ import logging
 import os
 import sys
 from typing import Any
+
+
+def _other_descriptors(directory: str, name: str, record: dict[str, Any]) -> None:
+    """Note the extension classes of a file that the loader did not look up.
+
+    After the load, the file is executed once more, as the loader executes
+    it (a fresh module named by its stem), and every class defined in it
+    that subclasses ``neutron_lib.api.extensions.ExtensionDescriptor``,
+    other than the one the loader loaded, goes to ``never_loaded``: the
+    classes an entry point could name but the loader never reaches (such as
+    neutron-fwaas's ``Standard_attr_fwaas``). This second run cannot change
+    what the load recorded.
+    """
+    from importlib import util
+
+    from neutron_lib.api.extensions import (  # type: ignore[import-not-found]
+        ExtensionDescriptor,
+    )
+
+    stem = os.path.splitext(name)[0]
+    spec = util.spec_from_file_location(stem, os.path.join(directory, name))
+    assert spec is not None and spec.loader is not None
+    module = util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        record["never_loaded_error"] = repr(exc)
+        return
+    kept = {item["class"] for item in record["loaded"]}
+    record["never_loaded"] = sorted(
+        attr
+        for attr, value in vars(module).items()
+        if isinstance(value, type)
+        and issubclass(value, ExtensionDescriptor)
+        and value.__module__ == stem
+        and value.__name__ == attr
+        and attr not in kept
+    )
 
 
 def main(directory: str, out: str) -> None:
@@ -91,6 +131,9 @@ def main(directory: str, out: str) -> None:
     logger.setLevel(logging.DEBUG)
     logger.addHandler(Recorder())
     RecordingManager(directory)
+    for name, record in files.items():
+        if record["status"] in ("loaded", "skipped"):
+            _other_descriptors(directory, name, record)
     for name in sorted(os.listdir(directory)):
         if name.endswith(".py") and name not in files:
             files[name] = {"status": "not-attempted", "loaded": []}
