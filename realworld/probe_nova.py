@@ -94,12 +94,16 @@ def main(manager: str, setup: str, package: str, out: str) -> None:
                         entry().update(status="rejected", reason="_check_extension returned False")
 
     RecordingManager()
+    # The loader's own skip list, read to explain the files it passed over.
+    skip_list = getattr(sys.modules[base.__module__], "FILES_TO_SKIP", ())
     for dirpath, _dirs, names in os.walk(directory):
         rel = os.path.relpath(dirpath, directory)
         for name in sorted(names):
             key = name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}"
             if name.endswith(".py") and key not in files:
                 files[key] = {"status": "not-attempted", "loaded": []}
+                if name in skip_list:
+                    files[key]["reason"] = f"{name} is in {base.__module__}.FILES_TO_SKIP"
     with open(out, "w", encoding="utf-8") as fh:
         json.dump({"loader": manager, "directory": directory, "files": files}, fh)
 
