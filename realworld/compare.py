@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _trees import HERE, ORACLE_SCHEMA, Tree, ensure_venv, load_trees, read_oracle
+from _realworld import HERE, ORACLE_SCHEMA, Tree, ensure_venv, load_trees, read_oracle
 
 
 @dataclass(frozen=True)

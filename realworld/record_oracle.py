@@ -4,7 +4,7 @@ Usage: ``python realworld/record_oracle.py [--refresh] [TREE...]``. Without
 ``--refresh`` only trees whose oracle file is missing are recorded.
 
 For each tree of ``trees.toml`` this builds the tree's own virtualenv from the
-package index (``_trees.ensure_venv``), runs the tree's probe there
+package index (``_realworld.ensure_venv``), runs the tree's probe there
 (``probe_neutron.py`` or ``probe_nova.py``: the project's own
 ExtensionManager loads the directory, executing its files, in that
 virtualenv only) and writes one JSON document:
@@ -33,7 +33,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _trees import ORACLE_DIR, ORACLE_SCHEMA, PROBES, Tree, ensure_venv, freeze, load_trees
+from _realworld import ORACLE_DIR, ORACLE_SCHEMA, PROBES, Tree, ensure_venv, freeze, load_trees
 
 
 def _scrub(value: Any, site_packages: str) -> Any:

@@ -24,7 +24,13 @@ STATUSES = {"loaded", "skipped", "failed", "rejected", "not-attempted"}
 
 @pytest.fixture
 def compare_module(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``realworld/compare.py`` imported as its scripts import each other."""
+    """``realworld/compare.py`` imported as its scripts import each other.
+
+    The scripts' modules have top-level names; any module of the same name
+    another test imported first is set aside so the realworld ones are read.
+    """
+    for name in ("compare", "_realworld"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
     monkeypatch.syspath_prepend(str(REALWORLD))
     import compare
 
