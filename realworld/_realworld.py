@@ -44,6 +44,16 @@ class Tree:
     setup: str | None
 
     @property
+    def directories(self) -> list[str]:
+        """The legacy directories, relative to site-packages (``directory`` split on ``:``)."""
+        return self.directory.split(":")
+
+    def files_base(self, site_packages: Path) -> Path:
+        """What the oracle's file names are relative to: the one directory, else site-packages."""
+        dirs = self.directories
+        return site_packages / dirs[0] if len(dirs) == 1 else site_packages
+
+    @property
     def oracle_file(self) -> Path:
         """``oracle/<tree>.json``, the real loader's answers."""
         return ORACLE_DIR / f"{self.name}.json"

@@ -67,13 +67,14 @@ def _show(value: str | None) -> str:
     return "null" if value is None else repr(value)
 
 
-def compare(oracle: dict[str, Any], report: dict[str, Any], scanned: str) -> Outcome:
-    """Compare an oracle document with a scan's JSON report of directory ``scanned``.
+def compare(oracle: dict[str, Any], report: dict[str, Any], base: str) -> Outcome:
+    """Compare an oracle document with a scan's JSON report.
 
-    Pure: the scan's ``path`` fields are made relative to ``scanned`` (as the
-    scan was given it) to meet the oracle's file names.
+    Pure: the scan's ``path`` fields are made relative to ``base`` (the
+    directory the oracle's file names are relative to, spelled as the scan
+    was given it) to meet the oracle's file names.
     """
-    prefix = scanned.rstrip("/") + "/"
+    prefix = base.rstrip("/") + "/"
     ours: dict[str, list[dict[str, Any]]] = {}
     for ext in report["extensions"]:
         path = str(ext["path"])
@@ -174,14 +175,17 @@ def _never_loaded(
     return matched, total
 
 
-def scan(tree: Tree, site_packages: Path) -> tuple[dict[str, Any], str]:
-    """Run the guarded ``epmigrate scan`` on the tree; its JSON report and the path given."""
-    directory = str(site_packages / tree.directory)
+def scan(tree: Tree, site_packages: Path) -> dict[str, Any]:
+    """Run the guarded ``epmigrate scan`` on the tree; its JSON report.
+
+    Several directories are given as one PATHS argument joined with ``:``,
+    as a service's ``api_extensions_path`` is.
+    """
     cmd = [
         sys.executable,
         str(HERE / "scan_guarded.py"),
         str(site_packages),
-        directory,
+        ":".join(str(site_packages / d) for d in tree.directories),
         "--format",
         "json",
         "--no-cache",
@@ -194,7 +198,7 @@ def scan(tree: Tree, site_packages: Path) -> tuple[dict[str, Any], str]:
     if proc.returncode not in (0, 1):
         sys.exit(f"{tree.name}: the scan failed (exit {proc.returncode}):\n{proc.stderr}")
     report: dict[str, Any] = json.loads(proc.stdout)
-    return report, directory
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         if oracle is None or oracle.get("schema") != ORACLE_SCHEMA:
             sys.exit(f"{tree.name}: no oracle; run: python realworld/record_oracle.py {tree.name}")
         venv = ensure_venv(tree)
-        report, directory = scan(tree, venv.site_packages)
-        out = compare(oracle, report, directory)
+        report = scan(tree, venv.site_packages)
+        out = compare(oracle, report, str(tree.files_base(venv.site_packages)))
         print(f"{tree.name}: {tree.description}")
         print(f"  loader: {oracle['loader']} on Python {oracle['python']}")
         print(f"  loaded classes matched {out.classes_matched}/{out.classes_total}")

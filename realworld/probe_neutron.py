@@ -1,11 +1,15 @@
-"""Run Neutron's own extension loader on one directory and record what it did.
+"""Run Neutron's own extension loader on a path setting and record what it did.
 
 Runs inside a tree's virtualenv (``record_oracle.py`` starts it), where the
 tree's released packages are installed; never in epmigrate's environment.
-Usage: ``python probe_neutron.py DIRECTORY OUT.json``.
+Usage: ``python probe_neutron.py PATH OUT.json``, PATH one directory or
+several joined with ``:`` (as Neutron joins its own ``neutron/extensions``,
+its service plugins' and ``api_extensions_path``). The record names each
+file by its absolute path.
 
-The loader is ``neutron.api.extensions.ExtensionManager(DIRECTORY)``, the
-project's own class: its constructor runs ``_load_all_extensions`` and so
+The loader is ``neutron.api.extensions.ExtensionManager(PATH)``, the
+project's own class: its constructor runs ``_load_all_extensions`` (the
+``:`` split, a missing directory logged and skipped) and so, per directory,
 ``_load_all_extensions_from_path`` (sorted listing, the ``.py`` / ``_``
 filter, the file executed as a module named by its stem, the
 ``stem.capitalize()`` lookup, ``_check_extension``: the four methods and
@@ -14,8 +18,10 @@ duplicate-alias check of ``add_extension``, each file in its own try/except).
 
 Only observation is added:
 
-- the file being loaded comes from the loader's own DEBUG record ``Loading
-  extension file: %s`` (a logging handler on the ``neutron.api.extensions``
+- the file being loaded comes from the directory passed to
+  ``_load_all_extensions_from_path`` (a subclass notes it and calls the
+  original) and the loader's own DEBUG record ``Loading extension file:
+  %s`` (a logging handler on the ``neutron.api.extensions``
   logger), and a skip or failure from its own records (``Did not find
   expected name``, ``wasn't loaded due to``, the ``LOG.exception`` of
   ``_check_extension``);
@@ -39,7 +45,7 @@ import sys
 from typing import Any
 
 
-def _other_descriptors(directory: str, name: str, record: dict[str, Any]) -> None:
+def _other_descriptors(path: str, record: dict[str, Any]) -> None:
     """Note the extension classes of a file that the loader did not look up.
 
     After the load, the file is executed once more, as the loader executes
@@ -56,8 +62,8 @@ def _other_descriptors(directory: str, name: str, record: dict[str, Any]) -> Non
         ExtensionDescriptor,
     )
 
-    stem = os.path.splitext(name)[0]
-    spec = util.spec_from_file_location(stem, os.path.join(directory, name))
+    stem = os.path.splitext(os.path.basename(path))[0]
+    spec = util.spec_from_file_location(stem, path)
     assert spec is not None and spec.loader is not None
     module = util.module_from_spec(spec)
     try:
@@ -77,12 +83,13 @@ def _other_descriptors(directory: str, name: str, record: dict[str, Any]) -> Non
     )
 
 
-def main(directory: str, out: str) -> None:
-    """Load DIRECTORY with Neutron's ExtensionManager; write the record to OUT."""
+def main(path: str, out: str) -> None:
+    """Load PATH with Neutron's ExtensionManager; write the record to OUT."""
     from neutron.api import extensions  # type: ignore[import-not-found]
 
     files: dict[str, dict[str, Any]] = {}
     current: list[str] = []
+    directory: list[str] = []
 
     def entry() -> dict[str, Any]:
         return files.setdefault(current[-1], {"status": "attempted", "loaded": []})
@@ -91,7 +98,8 @@ def main(directory: str, out: str) -> None:
         def emit(self, record: logging.LogRecord) -> None:
             template = str(record.msg)
             if template.startswith("Loading extension file:"):
-                current.append(str(record.args[0]))  # type: ignore[index]
+                name = str(record.args[0])  # type: ignore[index]
+                current.append(os.path.join(directory[-1], name))
             elif not current:
                 return
             elif template.startswith("Did not find expected name"):
@@ -103,6 +111,10 @@ def main(directory: str, out: str) -> None:
                 entry().update(status="rejected", reason=f"{template}: {exc!r}")
 
     class RecordingManager(extensions.ExtensionManager):  # type: ignore[misc]
+        def _load_all_extensions_from_path(self, path: str) -> None:
+            directory.append(path)
+            super()._load_all_extensions_from_path(path)
+
         def add_extension(self, ext: Any) -> None:
             before = {id(v) for v in self.extensions.values()}
             try:
@@ -130,13 +142,15 @@ def main(directory: str, out: str) -> None:
     logger = logging.getLogger(extensions.__name__)
     logger.setLevel(logging.DEBUG)
     logger.addHandler(Recorder())
-    RecordingManager(directory)
+    RecordingManager(path)
     for name, record in files.items():
         if record["status"] in ("loaded", "skipped"):
-            _other_descriptors(directory, name, record)
-    for name in sorted(os.listdir(directory)):
-        if name.endswith(".py") and name not in files:
-            files[name] = {"status": "not-attempted", "loaded": []}
+            _other_descriptors(name, record)
+    for listed in directory:
+        for name in sorted(os.listdir(listed)):
+            full = os.path.join(listed, name)
+            if name.endswith(".py") and full not in files:
+                files[full] = {"status": "not-attempted", "loaded": []}
     with open(out, "w", encoding="utf-8") as fh:
         json.dump({"loader": "neutron.api.extensions.ExtensionManager", "files": files}, fh)
 

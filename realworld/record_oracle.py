@@ -12,7 +12,9 @@ virtualenv only) and writes one JSON document:
 - ``tree``, ``description``, ``requirements``, ``python`` (the version that ran
   the loader), ``loader`` (the class that loaded), ``directory`` (relative to
   site-packages);
-- ``files``: for each ``.py`` file of the directory (a path relative to it),
+- ``files``: for each ``.py`` file of the directory (a path relative to it;
+  when ``directory`` names several, joined with ``:``, relative to
+  site-packages),
   ``status`` (``loaded``; ``skipped``: the loader found no expected class;
   ``failed``: the file raised, or a duplicate alias; ``rejected``: the
   instance failed the loader's checks; ``not-attempted``: the loader's filter
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -49,20 +52,25 @@ def _scrub(value: Any, site_packages: str) -> Any:
 def record(tree: Tree) -> dict[str, Any]:
     """Run the tree's real loader in its virtualenv; the oracle document."""
     venv = ensure_venv(tree)
-    directory = venv.site_packages / tree.directory
-    if not directory.is_dir():
-        sys.exit(f"{tree.name}: {directory} does not exist; check `directory` in trees.toml")
+    dirs = [venv.site_packages / d for d in tree.directories]
+    for directory in dirs:
+        if not directory.is_dir():
+            sys.exit(f"{tree.name}: {directory} does not exist; check `directory` in trees.toml")
+    base = tree.files_base(venv.site_packages)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "probe.json"
         if tree.loader == "neutron":
-            args = [str(directory), str(out)]
-        elif tree.loader == "nova":
+            args = [":".join(map(str, dirs)), str(out)]
+        elif tree.loader == "nova" and len(dirs) == 1:
             if not tree.manager:
                 sys.exit(f"{tree.name}: a nova tree needs `manager` in trees.toml")
             package = tree.directory.replace("/", ".")
             args = [tree.manager, tree.setup or "-", package, str(out)]
         else:
-            sys.exit(f"{tree.name}: unknown loader {tree.loader!r}; choose one of {sorted(PROBES)}")
+            sys.exit(
+                f"{tree.name}: loader {tree.loader!r} with {len(dirs)} directories; "
+                f"choose one of {sorted(PROBES)} (nova: one directory)"
+            )
         # The probe runs in a scratch directory so that nothing of this
         # repository is importable there.
         proc = subprocess.run(
@@ -74,8 +82,13 @@ def record(tree: Tree) -> dict[str, Any]:
         if proc.returncode != 0:
             sys.exit(f"{tree.name}: the probe failed (exit {proc.returncode}):\n{proc.stderr}")
         probe = json.loads(out.read_text(encoding="utf-8"))
-    if probe.get("directory") not in (None, str(directory)):
-        sys.exit(f"{tree.name}: the loader read {probe['directory']}, trees.toml says {directory}")
+    if probe.get("directory") not in (None, str(dirs[0])):
+        sys.exit(f"{tree.name}: the loader read {probe['directory']}, trees.toml says {dirs[0]}")
+    # The Neutron probe names files by absolute path; the nova one relative to its package.
+    probe["files"] = {
+        (os.path.relpath(name, base) if os.path.isabs(name) else name): record
+        for name, record in probe["files"].items()
+    }
     python = subprocess.run(
         [str(venv.python), "-c", "import platform; print(platform.python_version())"],
         check=True,
