@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from epmigrate.verify import ParityReport, ParityRow, verify_command, verify_parity
+from epmigrate.loader.verify import ParityReport, ParityRow, verify_command, verify_parity
 from tests.loader.conftest import DemoInstall
 
 

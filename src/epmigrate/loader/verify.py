@@ -1,44 +1,53 @@
 """``epmigrate verify``: show that the entry points cover the legacy path.
 
-In the interpreter the service runs (``--python``), the group is loaded once
-through entry points only and once through the legacy path only, and the
-two are compared extension by extension. :func:`verify_parity` is the
-library function; :data:`verify_command` is the click command over it.
+In the interpreter the service runs (``--python``), after the service's own
+start-up code (``--setup MODULE:FUNCTION``), the group is loaded once through
+entry points only and once through the legacy path only, and the two are
+compared extension by extension. The child runs :mod:`epmigrate.loader.probe`
+(standard library only) from a private temporary directory, so it sees the
+service's environment and nothing of epmigrate's installation.
+:func:`verify_parity` is the library function; :data:`verify_command` is the
+click command over it.
 
 Exit codes: 0, the legacy path can be switched off; 1, the legacy path
 provides something the entry points lack, or the two disagree (another
 class, another alias), or a legacy file fails to load; 2, usage or
-environment errors (missing directory, unknown profile, no stevedore in the
-target interpreter).
+environment errors (missing or insecure directory, unknown profile, no
+stevedore in the target interpreter, a failing ``--setup``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
-from importlib.metadata import entry_points
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import click
 
-import epmigrate
 from epmigrate.errors import EpmigrateError
-from epmigrate.profiles import GROUP as PROFILES_GROUP
-from epmigrate.profiles import get_profile
+from epmigrate.loader import _legacy, _vetted
+from epmigrate.profiles import LegacyFile, get_profile
 
-__all__ = ["ParityReport", "ParityRow", "VerifyError", "verify_command", "verify_parity"]
+__all__ = [
+    "JSON_SCHEMA_VERSION",
+    "ParityReport",
+    "ParityRow",
+    "VerifyError",
+    "verify_command",
+    "verify_parity",
+]
 
-# ``-c`` puts the working directory first on sys.path, which the service's own
-# process does not have: a flat-layout checkout there would shadow the installed
-# package, and its classes would differ from the legacy path's.
-_CHILD = (
-    "import sys; sys.path[:] = [p for p in sys.path if p]; "
-    "from epmigrate._legacy import probe_main; sys.exit(probe_main())"
-)
+JSON_SCHEMA_VERSION = 1
+"""``schema`` of the ``--format json`` document (docs/loader.md describes it)."""
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_CHILD_FILES = ("probe.py", "_vetted.py")
 
 
 class VerifyError(EpmigrateError, RuntimeError):
@@ -98,6 +107,7 @@ class ParityReport:
     profile: str
     python: str
     rows: tuple[ParityRow, ...]
+    setup: tuple[str, ...] = ()
 
     @property
     def problems(self) -> list[tuple[str, str]]:
@@ -108,6 +118,21 @@ class ParityReport:
     def ok(self) -> bool:
         """True when the legacy path can be switched off."""
         return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--format json`` document (schema in docs/loader.md)."""
+        return {
+            "schema": JSON_SCHEMA_VERSION,
+            "group": self.group,
+            "profile": self.profile,
+            "python": self.python,
+            "directories": list(self.directories),
+            "setup": list(self.setup),
+            "ok": self.ok,
+            "error": None,
+            "rows": [{**asdict(r), "problem": r.problem} for r in self.rows],
+            "problems": [{"name": n, "problem": p} for n, p in self.problems],
+        }
 
     def render(self) -> str:
         """The parity table and a verdict, as ``epmigrate verify`` prints them."""
@@ -152,35 +177,73 @@ def verify_parity(
     *,
     profile: str = "neutron",
     python: str | None = None,
+    setup: Sequence[str] = (),
     timeout: float = 300.0,
 ) -> ParityReport:
     """Compare ``group``'s entry points with its legacy path in ``python``.
 
-    ``python`` defaults to this interpreter; it needs stevedore, and reaches
-    epmigrate through ``PYTHONPATH``. Raises :class:`~epmigrate.errors.ProfileError`
-    for an unknown profile and :class:`VerifyError` for a missing directory
-    or an unusable interpreter.
+    ``python`` defaults to this interpreter; it needs stevedore, as the
+    service does. ``setup`` names ``module:function`` callables run first,
+    in order, as the service's start-up runs them. Raises
+    :class:`~epmigrate.errors.ProfileError` for an unknown profile and
+    :class:`VerifyError` for a missing or insecure directory, an unusable
+    interpreter or a failing setup function.
     """
     prof = get_profile(profile)
     directories = [os.path.abspath(d) for d in prof.paths(legacy_paths)]
     if not directories:
         raise VerifyError("no legacy path given", hint="pass --legacy-path DIR")
-    for d in directories:
-        if not os.path.isdir(d):
-            raise VerifyError("legacy path is not a directory", path=d, hint="check --legacy-path")
-    ref = next((ep.value for ep in entry_points(group=PROFILES_GROUP, name=profile)), None)
-    request = {
-        "group": group,
-        "directories": directories,
-        "profile": profile,
-        "profile_ref": ref,
-    }
+    for ref in setup:
+        module, sep, func = ref.partition(":")
+        if not sep or not module.strip() or not func.strip():
+            raise VerifyError(
+                f"--setup {ref!r} is not MODULE:FUNCTION",
+                hint="name the start-up function, e.g. --setup cinder.objects:register_all",
+            )
+    listings = [_listing(prof, d) for d in directories]
+    _drop_repeats(listings)
+    request = {"group": group, "setup": list(setup), "directories": listings}
     interpreter = python or sys.executable
     document = _run_child(interpreter, request, timeout)
     if "error" in document:
         raise VerifyError(str(document["error"]), hint=_opt_str(document.get("hint")))
     rows = tuple(ParityRow(**row) for row in document["rows"])
-    return ParityReport(group, tuple(directories), profile, str(document["python"]), rows)
+    return ParityReport(
+        group, tuple(directories), profile, str(document["python"]), rows, tuple(setup)
+    )
+
+
+def _listing(profile: Any, directory: str) -> dict[str, Any]:
+    # The profile's rules run here; the child opens, checks and runs the files.
+    if not os.path.isdir(directory):
+        raise VerifyError(
+            "legacy path is not a directory", path=directory, hint="check --legacy-path"
+        )
+    try:
+        root = _vetted.open_directory(directory, check=False)
+    except OSError as exc:
+        raise VerifyError(f"cannot open the legacy path: {exc}", path=directory) from exc
+    try:
+        entries = _legacy.list_files(profile, root)
+        real = root.real
+    finally:
+        root.close()
+    files = [
+        [e.relpath, e.stem, profile.expected_class(e.stem), list(e.subpackage)]
+        for e in entries
+        if isinstance(e, LegacyFile)
+    ]
+    return {"path": directory, "real": real, "files": files}
+
+
+def _drop_repeats(directories: list[dict[str, Any]]) -> None:
+    # A directory listed twice (under two spellings) is compared once.
+    seen: set[str] = set()
+    for d in directories:
+        real = d.pop("real")
+        kept = [f for f in d["files"] if f"{real}/{f[0]}" not in seen]
+        seen.update(f"{real}/{f[0]}" for f in kept)
+        d["files"] = kept
 
 
 def _opt_str(value: object) -> str | None:
@@ -188,29 +251,31 @@ def _opt_str(value: object) -> str | None:
 
 
 def _run_child(interpreter: str, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-    # The directory that holds the epmigrate package goes first on the
-    # child's path, so the target interpreter needs only stevedore.
-    root = os.path.dirname(os.path.dirname(os.path.abspath(epmigrate.__file__)))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    # The probe runs from a private copy: nothing of epmigrate's installation
+    # is on the child's path (the probe drops its own directory first).
+    workdir = tempfile.mkdtemp(prefix="epmigrate-verify-")
     try:
-        done = subprocess.run(
-            [interpreter, "-c", _CHILD],
-            input=json.dumps(request),
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=timeout,
-            check=False,
-        )
-    except OSError as exc:
-        raise VerifyError(
-            f"cannot run the target interpreter: {exc}",
-            path=interpreter,
-            hint="pass --python with the interpreter the service runs",
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise VerifyError(f"the target interpreter ran for over {timeout:g} s") from exc
+        for name in _CHILD_FILES:
+            shutil.copyfile(os.path.join(_HERE, name), os.path.join(workdir, name))
+        try:
+            done = subprocess.run(
+                [interpreter, os.path.join(workdir, "probe.py")],
+                input=json.dumps(request),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except OSError as exc:
+            raise VerifyError(
+                f"cannot run the target interpreter: {exc}",
+                path=interpreter,
+                hint="pass --python with the interpreter the service runs",
+            ) from exc
+        except subprocess.TimeoutExpired as exc:
+            raise VerifyError(f"the target interpreter ran for over {timeout:g} s") from exc
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     lines = done.stdout.strip().splitlines()
     try:
         document: dict[str, Any] = json.loads(lines[-1]) if lines else {}
@@ -219,9 +284,9 @@ def _run_child(interpreter: str, request: dict[str, Any], timeout: float) -> dic
     if done.returncode != 0 or not document:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
         raise VerifyError(
-            f"the target interpreter could not run the comparison: {tail[0]}",
+            f"the target interpreter could not run the comparison: {_vetted.escape(tail[0])}",
             path=interpreter,
-            hint="it must be Python 3.11 or later with stevedore installed",
+            hint="it must be Python 3.10 or later; its standard error ends as quoted",
         )
     return document
 
@@ -248,18 +313,59 @@ class _VerifyAbort(click.ClickException):
     metavar="PATH",
     help="Interpreter the service runs [default: this one].",
 )
+@click.option(
+    "--setup",
+    "setup",
+    multiple=True,
+    metavar="MODULE:FUNCTION",
+    help="Start-up code the service runs before loading extensions (repeatable, in order).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="The parity table, or one JSON document (schema in docs/loader.md).",
+)
 def verify_command(
-    group: str, legacy_paths: tuple[str, ...], profile: str, python: str | None
+    group: str,
+    legacy_paths: tuple[str, ...],
+    profile: str,
+    python: str | None,
+    setup: tuple[str, ...],
+    output_format: str,
 ) -> None:
     """Check that GROUP's entry points provide everything its legacy path does.
 
     Exits 0 when the legacy path can be switched off, 1 when it cannot, 2 on
-    usage errors.
+    usage and environment errors.
     """
     try:
-        report = verify_parity(group, list(legacy_paths), profile=profile, python=python)
+        report = verify_parity(
+            group, list(legacy_paths), profile=profile, python=python, setup=setup
+        )
     except EpmigrateError as exc:
+        if output_format == "json":
+            click.echo(json.dumps(error_document(group, exc), indent=2))
+            click.get_current_context().exit(2)
         raise _VerifyAbort(str(exc)) from exc
-    click.echo(report.render())
+    click.echo(
+        json.dumps(report.to_json(), indent=2) if output_format == "json" else report.render()
+    )
     if not report.ok:
         click.get_current_context().exit(1)
+
+
+def error_document(group: str, exc: EpmigrateError) -> dict[str, Any]:
+    """The ``--format json`` document when no comparison could be made."""
+    return {
+        "schema": JSON_SCHEMA_VERSION,
+        "group": group,
+        "ok": None,
+        "error": exc.message,
+        "path": exc.path,
+        "hint": exc.hint,
+        "rows": [],
+        "problems": [],
+    }
