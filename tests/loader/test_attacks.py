@@ -531,9 +531,7 @@ def test_control_characters_in_names_are_escaped_in_every_record(
         assert "\n" not in text and "\x1b" not in text, text
 
 
-def test_names_that_differ_only_by_dash_and_underscore_both_run(
-    public: Path, group: str
-) -> None:
+def test_names_that_differ_only_by_dash_and_underscore_both_run(public: Path, group: str) -> None:
     marker = public / "marker"
     ext = public / "ext"
     ext.mkdir(mode=0o755)
