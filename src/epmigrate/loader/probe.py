@@ -49,7 +49,8 @@ vetted = _load_vetted()
 
 def describe(exc: BaseException) -> str:
     """``Type: message``, one line, control characters escaped."""
-    text = f"{type(exc).__name__}: {exc}".strip()
+    message = str(exc)
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     return str(vetted.escape(text))
 
 
