@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import stevedore
@@ -284,3 +287,108 @@ def test_the_child_sees_nothing_of_epmigrates_own_installation(tmp_path: Path) -
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"stevedore is not importable by {bare / 'bin' / 'python'}" in done.stderr
+
+
+# -- --format json -------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "loader.md"
+
+
+def documented_schema() -> dict[str, object]:
+    text = DOCS.read_text()
+    section = text[text.index("### `--format json`") :]
+    block = section[section.index("```json\n") + len("```json\n") :]
+    loaded: dict[str, object] = json.loads(block[: block.index("```")])
+    return loaded
+
+
+_TYPES: dict[str, Callable[[object], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def validate(value: object, schema: dict[str, Any], where: str = "$") -> None:
+    """The subset of JSON Schema the documented schema uses; raises AssertionError."""
+    if "enum" in schema:
+        assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        assert any(_TYPES[k](value) for k in kinds), f"{where}: {value!r} is not {kinds}"
+    if isinstance(value, dict):
+        for key in schema.get("required", []):
+            assert key in value, f"{where}: {key!r} missing"
+        for key, sub in schema.get("properties", {}).items():
+            if key in value:
+                validate(value[key], sub, f"{where}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            validate(item, schema["items"], f"{where}[{i}]")
+
+
+def test_the_documented_schema_rejects_what_it_should() -> None:
+    schema = documented_schema()
+    with pytest.raises(AssertionError, match="'profile' missing"):
+        validate({"schema": 1, "group": "g"}, schema)
+    base: dict[str, object] = {
+        "schema": 1,
+        "group": "g",
+        "profile": "neutron",
+        "python": "python",
+        "directories": [],
+        "setup": [],
+        "ok": True,
+        "error": None,
+        "rows": [],
+        "problems": [],
+    }
+    validate(base, schema)
+    with pytest.raises(AssertionError, match=r"\$\.ok"):
+        validate({**base, "ok": "yes"}, schema)
+    with pytest.raises(AssertionError, match=r"\$\.rows\[0\]: 'entry_point_name' missing"):
+        validate({**base, "rows": [{"name": "x"}]}, schema)
+
+
+@pytest.mark.venv
+def test_json_output_follows_the_documented_schema(demo: DemoInstall, plain_legacy: Path) -> None:
+    schema = documented_schema()
+    ok = invoke(
+        "hybrid.verified",
+        "--legacy-path",
+        str(demo.package_dir / "verified"),
+        "--python",
+        str(demo.venv.python),
+        "--format",
+        "json",
+    )
+    assert ok.exit_code == 0
+    document = json.loads(ok.output)
+    validate(document, schema)
+    assert document["ok"] is True and document["problems"] == []
+    assert [(r["name"], r["same_object"], r["problem"]) for r in document["rows"]] == [
+        ("alpha", True, None)
+    ]
+    failing = invoke(
+        "hybrid.demo",
+        "--legacy-path",
+        str(plain_legacy),
+        "--python",
+        str(demo.venv.python),
+        "--format",
+        "json",
+    )
+    assert failing.exit_code == 1
+    document = json.loads(failing.output)
+    validate(document, schema)
+    assert document["ok"] is False
+    assert {"name": "outside", "problem": "no entry point provides it"} in document["problems"]
+    broken = invoke("g", "--legacy-path", str(plain_legacy / "gone"), "--format", "json")
+    assert broken.exit_code == 2
+    document = json.loads(broken.output)
+    validate(document, schema)
+    assert document["ok"] is None
+    assert document["error"] == "legacy path is not a directory"
+    assert document["path"] == str(plain_legacy / "gone")

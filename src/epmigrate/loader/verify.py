@@ -347,7 +347,15 @@ def verify_command(
         )
     except EpmigrateError as exc:
         if output_format == "json":
-            click.echo(json.dumps(error_document(group, exc), indent=2))
+            document = error_document(
+                group,
+                exc,
+                profile=profile,
+                python=python,
+                directories=legacy_paths,
+                setup=setup,
+            )
+            click.echo(json.dumps(document, indent=2))
             click.get_current_context().exit(2)
         raise _VerifyAbort(str(exc)) from exc
     click.echo(
@@ -357,11 +365,23 @@ def verify_command(
         click.get_current_context().exit(1)
 
 
-def error_document(group: str, exc: EpmigrateError) -> dict[str, Any]:
+def error_document(
+    group: str,
+    exc: EpmigrateError,
+    *,
+    profile: str,
+    python: str | None,
+    directories: Sequence[str],
+    setup: Sequence[str],
+) -> dict[str, Any]:
     """The ``--format json`` document when no comparison could be made."""
     return {
         "schema": JSON_SCHEMA_VERSION,
         "group": group,
+        "profile": profile,
+        "python": python or sys.executable,
+        "directories": list(directories),
+        "setup": list(setup),
         "ok": None,
         "error": exc.message,
         "path": exc.path,
