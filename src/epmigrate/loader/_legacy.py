@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterable, Sequence
 from importlib.metadata import EntryPoint
 from typing import NamedTuple
@@ -28,7 +29,6 @@ from epmigrate.profiles import Delegated, LegacyFile, Profile
 LOG = logging.getLogger("epmigrate")
 
 SYNTHETIC_PREFIX = _vetted.SYNTHETIC_PREFIX
-_PROC_FD = "/proc/self/fd"
 
 
 class LegacySource(NamedTuple):
@@ -94,22 +94,16 @@ def open_root(given: str, *, allow_insecure: bool) -> Directory | None:
     return None
 
 
-def listing_path(root: Directory) -> str:
-    """A path that lists ``root`` through its descriptor (Linux), else its path."""
-    via = f"{_PROC_FD}/{root.fd}"
-    return via if os.path.isdir(_PROC_FD) else root.path
-
-
 def list_files(profile: Profile, root: Directory) -> list[LegacyFile | Delegated]:
-    """The profile's files of ``root``, in its order, listed through the descriptor.
+    """The profile's files of ``root``, in its order.
 
-    ``path`` of each entry is given under the directory as configured.
+    Names are listed by path; every file is then opened relative to the
+    checked descriptor of ``root``, so a listing taken from a directory
+    swapped in meanwhile can only name files that are looked for, and
+    checked, in the vetted one.
     """
-    listed = listing_path(root)
     delegate_re = None
     if profile.delegate_name:
-        import re
-
         delegate_re = re.compile(
             _DELEGATE_TEMPLATE.format(re.escape(profile.delegate_name)), re.MULTILINE
         )
@@ -122,14 +116,7 @@ def list_files(profile: Profile, root: Directory) -> list[LegacyFile | Delegated
         except (OSError, UnicodeDecodeError):
             return False
 
-    out: list[LegacyFile | Delegated] = []
-    prefix = root.path.rstrip("/") + "/"
-    for entry in profile.iter_files(listed, delegates if delegate_re else None):
-        if isinstance(entry, Delegated):
-            out.append(Delegated(prefix + entry.relpath, entry.relpath))
-        else:
-            out.append(entry._replace(path=prefix + entry.relpath))
-    return out
+    return list(profile.iter_files(root.path, delegates if delegate_re else None))
 
 
 def plan(
@@ -182,15 +169,14 @@ def plan(
                 )
                 continue
             directory = root.path
-            files = [e for e in entries if isinstance(e, LegacyFile)]
-            named = dict(
-                zip(
-                    (e.relpath for e in files),
-                    _vetted.module_names(
-                        resolver, root, [(e.path, e.stem, e.subpackage) for e in files]
-                    ),
-                    strict=True,
-                )
+            namer = _vetted.ModuleNamer(
+                resolver,
+                root,
+                lambda sub, entries=entries: (  # type: ignore[misc]
+                    e.stem
+                    for e in entries
+                    if isinstance(e, LegacyFile) and "/".join(e.subpackage) == sub
+                ),
             )
             for entry in entries:
                 if isinstance(entry, Delegated):
@@ -204,7 +190,7 @@ def plan(
                 stem = entry.stem
                 class_name = profile.expected_class(stem)
                 assert class_name is not None  # checked above for this profile
-                module, package = named[entry.relpath]
+                module, package = namer.name(entry.path, stem, entry.subpackage)
                 in_package = package is not None
                 if in_package and f"{module}:{class_name}" in values:
                     continue  # an entry point loads this very class

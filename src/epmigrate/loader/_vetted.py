@@ -40,7 +40,7 @@ import re
 import stat
 import sys
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 if TYPE_CHECKING:
@@ -710,34 +710,38 @@ def _synthetic_parent(module: str, directory: str) -> None:
         sys.modules[package_name] = package
 
 
-def module_names(
-    resolver: PackageResolver,
-    root: Directory,
-    files: Sequence[tuple[str, str, Sequence[str]]],
-) -> list[tuple[str, str | None]]:
-    """``(module, package)`` for each ``(path, stem, subpackage)`` of ``root``'s files.
+class ModuleNamer:
+    """Module names for the files of one opened legacy directory ``root``.
 
-    A file in an importable package (:class:`PackageResolver`) gets its dotted
-    name and the package of its directory; any other a synthetic name
-    (:func:`synthetic_package`, :func:`synthetic_names`) and ``None``.
+    :meth:`name` gives ``(module, package)`` for a file ``(path, stem,
+    subpackage)``: in an importable package (:class:`PackageResolver`) its
+    dotted name and the package of ``root``; otherwise a synthetic name
+    (:func:`synthetic_package`, :func:`synthetic_names` over ``stems(sub)``,
+    the stems of that sub-directory, asked only when needed) and ``None``.
     """
-    top = resolver.package_of(root.path)
-    loose: dict[str, dict[str, str]] = {}
-    out: list[tuple[str, str | None]] = []
-    for path, stem, subpackage in files:
-        package = resolver.package_of(os.path.dirname(path)) if subpackage else top
-        if (
-            top is not None
-            and package is not None
-            and stem.isidentifier()
-            and path.endswith((".py", ".pyc"))
-        ):
-            out.append((f"{package}.{stem}", top))
-            continue
+
+    def __init__(
+        self,
+        resolver: PackageResolver,
+        root: Directory,
+        stems: Callable[[str], Iterable[str]],
+    ) -> None:
+        self._resolver = resolver
+        self._root = root
+        self._stems = stems
+        self._top = resolver.package_of(root.path)
+        self._loose: dict[str, dict[str, str]] = {}
+
+    def name(self, path: str, stem: str, subpackage: Sequence[str]) -> tuple[str, str | None]:
+        """``(module, package)`` for one file of ``root``."""
+        top = self._top
+        if top is not None and stem.isidentifier() and path.endswith((".py", ".pyc")):
+            package = self._resolver.package_of(os.path.dirname(path)) if subpackage else top
+            if package is not None:
+                return f"{package}.{stem}", top
         sub = "/".join(subpackage)
-        names = loose.get(sub)
+        names = self._loose.get(sub)
         if names is None:
-            names = loose[sub] = synthetic_names(s for _, s, sp in files if "/".join(sp) == sub)
-        file_dir = f"{root.real}/{sub}" if sub else root.real
-        out.append((f"{synthetic_package(file_dir)}.{names[stem]}", None))
-    return out
+            names = self._loose[sub] = synthetic_names(self._stems(sub))
+        file_dir = f"{self._root.real}/{sub}" if sub else self._root.real
+        return f"{synthetic_package(file_dir)}.{names[stem]}", None

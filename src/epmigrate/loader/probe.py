@@ -166,11 +166,14 @@ def probe(request: dict[str, Any]) -> dict[str, object]:
             raise ProbeError(f"{vetted.escape(directory['path'])}: {exc}") from exc
         try:
             files = [tuple(f) for f in directory["files"]]
-            names = vetted.module_names(
-                resolver, root, [(f"{root.path}/{rel}", stem, sub) for rel, stem, _, sub in files]
+            namer = vetted.ModuleNamer(
+                resolver,
+                root,
+                lambda sub, files=files: [f[1] for f in files if "/".join(f[3]) == sub],
             )
-            for (rel, stem, class_name, _), (module, package) in zip(files, names, strict=True):
+            for rel, stem, class_name, subpackage in files:
                 path = f"{root.path}/{rel}"
+                module, package = namer.name(path, stem, subpackage)
                 cls: type | None = None
                 error: str | None = None
                 try:
