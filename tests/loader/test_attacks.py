@@ -562,3 +562,24 @@ def test_a_module_loaded_from_vetted_bytes_pickles_and_has_its_source(
     plugin = mgr["foo"].plugin
     assert pickle.loads(pickle.dumps(plugin)) is plugin
     assert "ORIGIN = 'vetted'" in inspect.getsource(plugin)
+
+
+def test_every_directory_between_the_legacy_directory_and_a_file_is_checked(
+    public: Path, group: str
+) -> None:
+    marker = public / "marker"
+    ext = public / "ext"
+    make(ext / "__init__.py")
+    make(ext / "sub" / "__init__.py")
+    make(ext / "sub" / "deeper" / "__init__.py")
+    make(ext / "sub" / "deeper" / "foo.py", marking(marker, "Foo"))
+    for d in (ext, ext / "sub", ext / "sub" / "deeper"):
+        d.chmod(0o755)
+    (ext / "sub").chmod(0o777)  # anyone could swap 'deeper' for their own
+    mgr, failures = load(group, ext, profile="nova")
+    assert not marker.exists()
+    assert mgr.names() == []
+    [(name, exc)] = failures
+    assert name == "foo"
+    assert isinstance(exc, InsecurePathError)
+    assert exc.path == str(ext / "sub")

@@ -265,7 +265,9 @@ class Outside(Exception):
         super().__init__(f"{escape(path)} leads to {escape(target)}")
 
 
-def _resolve_inside(root: Directory, relpath: str) -> tuple[int, str, str, bool]:
+def _resolve_inside(
+    root: Directory, relpath: str, *, check: bool = True
+) -> tuple[int, str, str, bool]:
     """Follow ``relpath`` inside ``root``: (descriptor of its directory, name, real path, owned).
 
     Links are followed while they stay inside ``root``; one leading out
@@ -317,6 +319,12 @@ def _resolve_inside(root: Directory, relpath: str) -> tuple[int, str, str, bool]
                 return dir_fd, name, real, dir_fd != root.fd
             fds.append(_open_dir_at(fd, name))
             parts.append(name)
+            if check:
+                # Sub-directories of a recursive profile are part of the legacy directory.
+                where = "/".join((root.path, *parts))
+                check_owner_and_mode(
+                    os.fstat(fds[-1]), where, "legacy extension directory", sticky_ok=False
+                )
     except BaseException:
         for held in fds:
             os.close(held)
@@ -386,16 +394,8 @@ def vet(root: Directory, relpath: str, *, check: bool = True) -> Vetted:
     Directories between ``root`` and the file are checked like ``root``.
     Raises :class:`Refused`, :class:`Outside` or ``OSError``.
     """
-    dir_fd, name, real, owned = _resolve_inside(root, relpath)
+    dir_fd, name, real, owned = _resolve_inside(root, relpath, check=check)
     try:
-        if check and owned:
-            st = os.fstat(dir_fd)
-            check_owner_and_mode(
-                st,
-                os.path.dirname(f"{root.path}/{relpath}"),
-                "legacy extension directory",
-                sticky_ok=False,
-            )
         data, st = read_file(dir_fd, name, f"{root.path}/{relpath}", check=check)
     finally:
         if owned:

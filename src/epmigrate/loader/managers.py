@@ -462,7 +462,7 @@ class HybridExtensionManager(ExtensionManager[T]):
                     len(found),
                     name,
                     self.namespace,
-                    "; ".join(str(self.origin(e)) for e in found),
+                    escape("; ".join(str(self.origin(e)) for e in found)),
                 )
 
     # -- lookup ------------------------------------------------------------
