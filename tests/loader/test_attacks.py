@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import marshal
 import os
 import shutil
 import stat
@@ -183,7 +184,9 @@ def load(group: str, directory: Path, **kwargs: Any) -> tuple[Any, list[tuple[st
 
 
 @needs_attacker
-def test_bytecode_planted_in_a_writable_pycache_never_runs(public: Path, group: str) -> None:
+def test_bytecode_planted_in_a_writable_pycache_never_runs(
+    public: Path, group: str, caplog: pytest.LogCaptureFixture
+) -> None:
     marker = public / "marker"
     ext = public / "ext"
     ext.mkdir(mode=0o755)
@@ -207,6 +210,8 @@ def test_bytecode_planted_in_a_writable_pycache_never_runs(public: Path, group: 
     assert os.stat(pyc).st_uid == NOBODY
     mgr, failures = load(group, ext)
     assert not marker.exists()
+    [refused] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert refused.startswith(f"{pycache}: bytecode cache directory is writable by group")
     assert failures == []
     assert mgr["foo"].plugin.ORIGIN == "vetted"
     # Nothing was written to the cache either: only the attacker's file is there.
@@ -583,3 +588,48 @@ def test_every_directory_between_the_legacy_directory_and_a_file_is_checked(
     assert name == "foo"
     assert isinstance(exc, InsecurePathError)
     assert exc.path == str(ext / "sub")
+
+
+def _pyc_for(source: Path, code_text: str, *, stale: bool = False) -> bytes:
+    st = source.stat()
+    code = compile(code_text, str(source), "exec")
+    mtime = (int(st.st_mtime) + (1 if stale else 0)) & 0xFFFFFFFF
+    header = importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little")
+    header += mtime.to_bytes(4, "little") + (st.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+    return header + marshal.dumps(code)
+
+
+@pytest.mark.parametrize(
+    ("stale", "owner", "origin"),
+    [
+        pytest.param(False, None, "bytecode", id="vetted-and-matching"),
+        pytest.param(True, None, "vetted", id="stale-header"),
+        pytest.param(False, NOBODY, "vetted", id="owned-by-another-user"),
+    ],
+)
+def test_bytecode_is_read_only_when_vetted_and_matching_the_vetted_source(
+    public: Path,
+    group: str,
+    caplog: pytest.LogCaptureFixture,
+    stale: bool,
+    owner: int | None,
+    origin: str,
+) -> None:
+    if owner is not None and os.geteuid() != 0:
+        pytest.skip("needs root to give the bytecode file to another user")
+    ext = public / "ext"
+    ext.mkdir(mode=0o755)
+    source = make(ext / "foo.py", benign("Foo"))
+    (ext / "__pycache__").mkdir(mode=0o755)
+    pyc = Path(importlib.util.cache_from_source(str(source)))
+    pyc.write_bytes(_pyc_for(source, benign("Foo").replace("'vetted'", "'bytecode'"), stale=stale))
+    pyc.chmod(0o644)
+    if owner is not None:
+        os.chown(pyc, owner, owner)
+    mgr, failures = load(group, ext)
+    assert failures == []
+    assert origin == mgr["foo"].plugin.ORIGIN
+    refused = [r.getMessage() for r in caplog.records if "compiled from source" in r.getMessage()]
+    assert len(refused) == (1 if owner is not None else 0)
+    if owner is not None:
+        assert str(pyc) in refused[0]

@@ -33,6 +33,7 @@ import errno
 import hashlib
 import importlib.machinery
 import importlib.util
+import logging
 import marshal
 import os
 import pwd
@@ -45,6 +46,8 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 if TYPE_CHECKING:
     import importlib.abc
+
+LOG = logging.getLogger("epmigrate")
 
 MAX_SIZE = 8 * 1024 * 1024
 """Largest legacy file read, in bytes (the biggest real extension is under 100 kB)."""
@@ -138,16 +141,22 @@ class Directory:
     Close it with :meth:`close` (or use it as a context manager).
     """
 
-    __slots__ = ("fd", "path", "real", "stat")
+    __slots__ = ("caches", "fd", "path", "real", "stat")
 
     def __init__(self, fd: int, path: str, real: str, st: os.stat_result) -> None:
         self.fd = fd
         self.path = path
         self.real = real
         self.stat = st
+        # The checked __pycache__ descriptor of each directory below (or None).
+        self.caches: dict[str, int | None] = {}
 
     def close(self) -> None:
-        """Close the descriptor (once)."""
+        """Close the descriptor (once), and those of the bytecode caches."""
+        for fd in self.caches.values():
+            if fd is not None:
+                os.close(fd)
+        self.caches.clear()
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
@@ -338,6 +347,8 @@ class Vetted(NamedTuple):
     path: str
     real: str
     stat: os.stat_result
+    bytecode: bytes | None = None
+    """A vetted ``__pycache__`` file matching ``data`` (see :func:`cached_bytecode`)."""
 
 
 def read_file(
@@ -395,12 +406,75 @@ def vet(root: Directory, relpath: str, *, check: bool = True) -> Vetted:
     Raises :class:`Refused`, :class:`Outside` or ``OSError``.
     """
     dir_fd, name, real, owned = _resolve_inside(root, relpath, check=check)
+    path = f"{root.path}/{relpath}"
     try:
-        data, st = read_file(dir_fd, name, f"{root.path}/{relpath}", check=check)
+        data, st = read_file(dir_fd, name, path, check=check)
+        bytecode = None
+        if check and name.endswith(".py"):
+            key = real.rpartition("/")[0]
+            if key not in root.caches:
+                root.caches[key] = _open_cache(dir_fd, os.path.dirname(path))
+            cache_fd = root.caches[key]
+            if cache_fd is not None:
+                bytecode = cached_bytecode(cache_fd, name, data, st, os.path.dirname(path))
     finally:
         if owned:
             os.close(dir_fd)
-    return Vetted(data, f"{root.path}/{relpath}", real, st)
+    return Vetted(data, path, real, st, bytecode)
+
+
+def _open_cache(dir_fd: int, directory: str) -> int | None:
+    # The __pycache__ beside the files, checked like a legacy directory; one
+    # that fails is not read (each start then compiles), and said so once.
+    if sys.pycache_prefix is not None or sys.flags.optimize:
+        return None
+    try:
+        fd = _open_dir_at(dir_fd, "__pycache__")
+    except OSError:
+        return None
+    try:
+        check_owner_and_mode(
+            os.fstat(fd), f"{directory}/__pycache__", "bytecode cache directory", sticky_ok=False
+        )
+    except Refused as exc:
+        os.close(fd)
+        LOG.warning("%s; its bytecode is not read", escape(exc))
+        return None
+    return fd
+
+
+def cached_bytecode(
+    cache_fd: int, name: str, source: bytes, st: os.stat_result, directory: str
+) -> bytes | None:
+    """The ``__pycache__`` bytecode of ``name`` when it is vetted and matches ``source``.
+
+    Read like a legacy file (one open relative to the checked cache
+    directory, regular, owner and mode) and accepted only when its header
+    matches the vetted source: the interpreter's magic number, and the
+    source's modification time and size (as recorded at ``fstat``) or, for a
+    hash-based file, the hash of ``source``. Anything else gives ``None``:
+    the source is compiled.
+    """
+    pyc = f"{name[:-3]}.{sys.implementation.cache_tag}.pyc"
+    try:
+        data, _ = read_file(cache_fd, pyc, f"{directory}/__pycache__/{pyc}")
+    except FileNotFoundError:
+        return None
+    except (Refused, OSError) as exc:
+        LOG.warning("%s; compiled from source instead", escape(exc))
+        return None
+    if len(data) < 16 or data[:4] != importlib.util.MAGIC_NUMBER:
+        return None
+    flags = int.from_bytes(data[4:8], "little")
+    if flags & ~0b11:
+        return None
+    if flags & 0b1:
+        return data if data[8:16] == importlib.util.source_hash(source) else None
+    mtime = int.from_bytes(data[8:12], "little")
+    size = int.from_bytes(data[12:16], "little")
+    if mtime != int(st.st_mtime) & 0xFFFFFFFF or size != st.st_size & 0xFFFFFFFF:
+        return None
+    return data
 
 
 # -- executing vetted bytes ----------------------------------------------------
@@ -423,6 +497,10 @@ class VettedLoader:
     def get_code(self, fullname: str) -> types.CodeType:
         """Compile (or, for ``.pyc``, unmarshal) the vetted bytes."""
         data, path = self.vetted.data, self.vetted.path
+        if self.vetted.bytecode is not None:
+            code = marshal.loads(memoryview(self.vetted.bytecode)[16:])
+            if isinstance(code, types.CodeType):
+                return code
         if path.endswith(".pyc"):
             if data[:4] != importlib.util.MAGIC_NUMBER or len(data) < 16:
                 raise ImportError(f"{escape(path)}: bad magic number", name=fullname)
