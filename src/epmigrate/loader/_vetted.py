@@ -539,10 +539,14 @@ def execute(name: str, vetted: Vetted, *, search: Sequence[str] | None = None) -
         origin=vetted.path,
         is_package=search is not None,
     )
-    spec.has_location = True
     if search is not None:
         spec.submodule_search_locations = list(search)
     module = importlib.util.module_from_spec(spec)
+    # Set here rather than through spec.has_location, which would derive a
+    # bytecode path for __cached__ from the origin at every load.
+    module.__file__ = vetted.path
+    module.__cached__ = None  # type: ignore[attr-defined]
+    spec.has_location = True
     sys.modules[name] = module
     try:
         loader.exec_module(module)
@@ -809,6 +813,7 @@ class ModuleNamer:
         self._stems = stems
         self._top = resolver.package_of(root.path)
         self._loose: dict[str, dict[str, str]] = {}
+        self._prefixes: dict[str, str] = {}
 
     def name(self, path: str, stem: str, subpackage: Sequence[str]) -> tuple[str, str | None]:
         """``(module, package)`` for one file of ``root``."""
@@ -821,5 +826,8 @@ class ModuleNamer:
         names = self._loose.get(sub)
         if names is None:
             names = self._loose[sub] = synthetic_names(self._stems(sub))
-        file_dir = f"{self._root.real}/{sub}" if sub else self._root.real
-        return f"{synthetic_package(file_dir)}.{names[stem]}", None
+        prefix = self._prefixes.get(sub)
+        if prefix is None:
+            file_dir = f"{self._root.real}/{sub}" if sub else self._root.real
+            prefix = self._prefixes[sub] = synthetic_package(file_dir)
+        return f"{prefix}.{names[stem]}", None
