@@ -98,7 +98,14 @@ def user_name(uid: int) -> str:
         return f"uid {uid}"
 
 
-def check_owner_and_mode(st: os.stat_result, path: str, kind: str, *, sticky_ok: bool) -> None:
+def check_owner_and_mode(
+    st: os.stat_result,
+    path: str,
+    kind: str,
+    *,
+    sticky_ok: bool,
+    refusal: str = "refusing to load legacy extensions from it",
+) -> None:
     """Raise :class:`Refused` unless ``st`` is owned by root or us and not writable by others.
 
     With ``sticky_ok``, a writable directory with the sticky bit passes (the
@@ -107,8 +114,7 @@ def check_owner_and_mode(st: os.stat_result, path: str, kind: str, *, sticky_ok:
     euid = os.geteuid()
     if st.st_mode & _WRITABLE and not (sticky_ok and st.st_mode & stat.S_ISVTX):
         raise Refused(
-            f"{kind} is writable by group or others (mode {stat.filemode(st.st_mode)}); "
-            "refusing to load legacy extensions from it",
+            f"{kind} is writable by group or others (mode {stat.filemode(st.st_mode)}); " + refusal,
             path,
             f"run 'chmod go-w {escape(path)}', or pass allow_insecure_legacy_path=True",
         )
@@ -116,7 +122,7 @@ def check_owner_and_mode(st: os.stat_result, path: str, kind: str, *, sticky_ok:
         me = user_name(euid)
         raise Refused(
             f"{kind} is owned by {user_name(st.st_uid)}, not by root or the current user "
-            f"{me}; refusing to load legacy extensions from it",
+            f"{me}; {refusal}",
             path,
             f"run 'chown {me} {escape(path)}', or pass allow_insecure_legacy_path=True",
         )
@@ -434,11 +440,15 @@ def _open_cache(dir_fd: int, directory: str) -> int | None:
         return None
     try:
         check_owner_and_mode(
-            os.fstat(fd), f"{directory}/__pycache__", "bytecode cache directory", sticky_ok=False
+            os.fstat(fd),
+            f"{directory}/__pycache__",
+            "bytecode cache directory",
+            sticky_ok=False,
+            refusal="its bytecode is not read: the sources are compiled at each start",
         )
     except Refused as exc:
         os.close(fd)
-        LOG.warning("%s; its bytecode is not read", escape(exc))
+        LOG.warning("%s", escape(exc))
         return None
     return fd
 
