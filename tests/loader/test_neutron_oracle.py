@@ -17,18 +17,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import textwrap
-import venv
 from pathlib import Path
 
 import pytest
 
 import epmigrate
 
-NEUTRON = "neutron==23.0.0"
 SRC_ROOT = str(Path(epmigrate.__file__).resolve().parents[1])
 
 
@@ -96,27 +92,9 @@ print(json.dumps(sorted(e.plugin.get_alias() for e in mgr.extensions)))
 """
 
 
-@pytest.fixture(scope="module")
-def neutron_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    try:
-        socket.create_connection(("pypi.org", 443), timeout=5).close()
-    except OSError:
-        pytest.skip("PyPI cannot be reached: a real Neutron cannot be installed")
-    root = tmp_path_factory.mktemp("neutron-venv")
-    venv.EnvBuilder(with_pip=False, symlinks=True).create(root)
-    python = root / "bin" / "python"
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "--python", str(python), "install", "-q"),
-            *("--disable-pip-version-check", NEUTRON, "stevedore"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"{NEUTRON} could not be installed: {done.stderr.strip()[-300:]}")
-    return python
+@pytest.fixture
+def neutron_python(openstack_python: Path) -> Path:
+    return openstack_python
 
 
 def run(python: Path, code: str, directory: Path) -> list[str]:

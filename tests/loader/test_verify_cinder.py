@@ -3,7 +3,8 @@
 Cinder's contrib extensions import only after the service's start-up code
 has run (``cinder.objects.register_all()`` fills ``cinder.objects``); the
 check installs Cinder 23.0.0 with its dependencies into a fresh virtualenv
-of its own (the service's environment: no epmigrate there), declares the
+of its own (the service's environment: no epmigrate there; shared with the
+Neutron oracle, ``openstack_python`` in conftest.py), declares the
 entry points ``epmigrate scan`` finds for its contrib directory in a small
 distribution, and compares in that environment. Skipped when PyPI cannot be
 reached.
@@ -13,11 +14,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
-import venv
 from pathlib import Path
 
 import pytest
@@ -25,45 +24,12 @@ from click.testing import CliRunner
 
 from epmigrate.cli import cli
 
-CINDER = "cinder==23.0.0"
 GROUP = "cinder.api.contrib"
 
 
-def _pypi_reachable() -> bool:
-    try:
-        socket.create_connection(("pypi.org", 443), timeout=5).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture(scope="module")
-def cinder_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not _pypi_reachable():
-        pytest.skip("PyPI cannot be reached: a real Cinder cannot be installed")
-    root = tmp_path_factory.mktemp("cinder-venv")
-    venv.EnvBuilder(with_pip=False, symlinks=True).create(root)
-    python = root / "bin" / "python"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            CINDER,
-            "stevedore",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"{CINDER} could not be installed: {done.stderr.strip()[-300:]}")
-    return python
+@pytest.fixture
+def cinder_python(openstack_python: Path) -> Path:
+    return openstack_python
 
 
 def _contrib(python: Path) -> str:
