@@ -16,9 +16,9 @@ import click._termui_impl
 from epmigrate import __version__
 from epmigrate.__main__ import VERSION_MESSAGE
 from epmigrate.errors import EpmigrateError
+from epmigrate.loader.verify import verify_command
 from epmigrate.model import Severity
 from epmigrate.profiles import available_profiles
-from epmigrate.verify import verify_command
 
 if TYPE_CHECKING:
     from epmigrate.config import Defaults
