@@ -37,9 +37,8 @@ import shlex
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from importlib.metadata import EntryPoint
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from stevedore.driver import DriverManager
 from stevedore.enabled import EnabledExtensionManager
@@ -61,7 +60,7 @@ from stevedore.named import (
 from epmigrate.loader import _legacy
 from epmigrate.loader._vetted import escape
 from epmigrate.profiles import GROUP as PROFILES_GROUP
-from epmigrate.profiles import Profile, get_profile
+from epmigrate.profiles import Profile, get_profile, is_builtin
 
 # Imported with the loader, so resolving the default profile by name at
 # construction imports nothing.
@@ -99,8 +98,7 @@ class LegacyExtensionWarning(DeprecationWarning):
     """An extension was loaded from the legacy path; the message says what to add."""
 
 
-@dataclass(frozen=True)
-class ExtensionOrigin:
+class ExtensionOrigin(NamedTuple):
     """Where one loaded extension came from.
 
     ``kind`` is ``"entry_point"`` (``distribution`` and ``version`` name the
@@ -128,8 +126,7 @@ class ExtensionOrigin:
         return f"entry point {self.name} = {self.target}{dist}"
 
 
-@dataclass(frozen=True)
-class _Settings:
+class _Settings(NamedTuple):
     mode: LegacyMode
     directories: tuple[str, ...]
     profile: Profile
@@ -160,6 +157,10 @@ def resolve_profile(profile: str | Profile) -> Profile:
     """
     if isinstance(profile, Profile):
         return profile
+    if is_builtin(profile):
+        # Imported directly: no entry-point scan at all, with or without
+        # stevedore's cache (an interpreter under /tmp has none).
+        return get_profile(profile)
     lister: ExtensionManager[Any] = ExtensionManager.make_test_instance(
         [], namespace=PROFILES_GROUP
     )

@@ -24,6 +24,7 @@ __all__ = [
     "available_profiles",
     "builtin_profiles",
     "get_profile",
+    "is_builtin",
     "split_path_list",
 ]
 
@@ -42,6 +43,11 @@ def entry_points(*, group: str, name: str | None = None) -> EntryPoints:
 
 _BUILTIN = ("neutron", "neutron_legacy", "oslo_incubator", "nova", "subclass")
 _BUILTIN_NAMES = {module.replace("_", "-"): module for module in _BUILTIN}
+
+
+def is_builtin(name: str) -> bool:
+    """Whether ``name`` is a profile epmigrate ships (third parties cannot shadow it)."""
+    return name in _BUILTIN_NAMES
 
 
 def builtin_profiles() -> list[Profile]:
