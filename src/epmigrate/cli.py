@@ -22,6 +22,7 @@ from epmigrate.verify import verify_command
 
 if TYPE_CHECKING:
     from epmigrate.config import Defaults
+    from epmigrate.write.run import Request
     from epmigrate.scan import ScanResult
 
 PROGRESS_MIN_FILES = 50
@@ -200,6 +201,14 @@ def scan_command(
     metavar="DIST_NAME",
     help="Make the loose files of --path an installable package in TARGET (a new directory).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format; json prints one document on stdout (docs/write-json.md).",
+)
 def write_command(
     target: str | None,
     paths: Sequence[str],
@@ -215,6 +224,7 @@ def write_command(
     force: bool,
     allow_unverified: bool,
     new_package: str | None,
+    fmt: str,
 ) -> None:
     """Write entry points for the extensions found in the legacy directories.
 
@@ -252,6 +262,10 @@ def write_command(
             raise UsageError(
                 "no directory to scan: pass --path DIR or set paths in [tool.epmigrate]"
             )
+        if fmt == "json":
+            if new_package:
+                raise UsageError("--format json does not apply to --new-package")
+            _write_json(request, dry_run=dry_run, check=check, allow_unverified=allow_unverified)
         if new_package:
             if not target:
                 raise UsageError("--new-package needs TARGET, the directory to create")
@@ -310,6 +324,49 @@ def write_command(
     _closing(errors, unverified, allow_unverified)
     if failed:
         sys.exit(1)
+
+
+def _write_json(request: Request, *, dry_run: bool, check: bool, allow_unverified: bool) -> None:
+    """``write --format json``: the same decisions and exit status, one document on stdout."""
+    from dataclasses import replace
+
+    from epmigrate.errors import ConflictError
+    from epmigrate.write import report, run
+
+    mode = "check" if check else "dry-run" if dry_run else "write"
+    try:
+        outcome = run.prepare(request)
+    except ConflictError as exc:
+        # Plan it again re-pointing the conflicts, to name every one of them.
+        try:
+            planned = run.prepare(replace(request, replace=True))
+        except EpmigrateError:
+            click.echo(report.render(report.error_json(exc, mode=mode, exit_code=1)), nl=False)
+            sys.exit(1)
+        conflicts = [r for p in planned.edit.plans for r in p.replace]
+        doc = report.to_json(planned, mode=mode, written=False, exit_code=1, conflicts=conflicts)
+        doc["error"] = report.error_json(exc, mode=mode, exit_code=1)["error"]
+        click.echo(report.render(doc), nl=False)
+        sys.exit(1)
+    except EpmigrateError as exc:
+        click.echo(report.render(report.error_json(exc, mode=mode, exit_code=1)), nl=False)
+        sys.exit(1)
+    result = outcome.scan
+    failed = result.has_errors or (bool(result.unverified) and not allow_unverified)
+    written = False
+    if mode == "write":
+        try:
+            run.commit(outcome)
+        except EpmigrateError as exc:
+            click.echo(report.render(report.error_json(exc, mode=mode, exit_code=1)), nl=False)
+            sys.exit(1)
+        written = outcome.changed
+    code = 1 if failed or (mode == "check" and outcome.changed) else 0
+    doc = report.to_json(
+        outcome, mode=mode, written=written, exit_code=code, replace=request.replace
+    )
+    click.echo(report.render(doc), nl=False)
+    sys.exit(code)
 
 
 def _closing(errors: int, unverified: int, allowed: bool) -> None:
