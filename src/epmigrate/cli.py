@@ -22,8 +22,8 @@ from epmigrate.verify import verify_command
 
 if TYPE_CHECKING:
     from epmigrate.config import Defaults
-    from epmigrate.write.run import Request
     from epmigrate.scan import ScanResult
+    from epmigrate.write.run import Request
 
 PROGRESS_MIN_FILES = 50
 """Show a progress bar on a terminal when a scan reads at least this many files."""

@@ -1,4 +1,4 @@
-"""``epmigrate write --format json``: the documented schema, the same exit codes, stdout only JSON."""
+"""``write --format json``: the documented schema, the same exit codes, stdout only JSON."""
 
 from __future__ import annotations
 
@@ -55,9 +55,10 @@ def test_widget_service_dry_run_write_then_kept(samples: Path) -> None:
 
     code, doc, _ = write_json(root)
     assert code == 0 and doc["written"] and doc["mode"] == "write"
-    assert '[project.entry-points."widget_service.api.extensions"]' in (
-        root / "pyproject.toml"
-    ).read_text()
+    assert (
+        '[project.entry-points."widget_service.api.extensions"]'
+        in (root / "pyproject.toml").read_text()
+    )
 
     code, doc, _ = write_json(root, "--check")
     assert code == 0 == text_status(root, "--check")
