@@ -111,10 +111,11 @@ def scan_options(func: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "ini"]),
+    type=click.Choice(["text", "json", "entry-points", "ini"]),
     default="text",
     show_default=True,
-    help="Report format; ini prints the setup.cfg section to paste.",
+    help="Report format; entry-points (or ini) prints the entry points to paste, in the "
+    "syntax of the file the build reads.",
 )
 def scan_command(
     paths: Sequence[str],
@@ -149,23 +150,32 @@ def scan_command(
             cache=None if no_cache else Cache(),
             progress=_progress(),
         )
-        section = ""
-        if fmt == "ini":
-            from epmigrate.write import target
+        snippet = ""
+        if fmt in ("ini", "entry-points"):
+            from epmigrate.write import snippet as snippets
 
-            section = target.setup_cfg_section(result.paths[0])
+            snippet = snippets.render(
+                snippets.for_scan(result.paths[0]),
+                result.group,
+                result.entry_points,
+                result.unverified,
+            )
     except EpmigrateError as exc:
         raise UsageError(str(exc)) from exc
     if fmt == "json":
         click.echo(report.render_json(result), nl=False)
-    elif fmt == "ini":
-        click.echo(report.render_ini(result, section), nl=False)
+    elif snippet:
+        click.echo(snippet, nl=False)
         # The section has no room for findings: warnings and errors go to stderr.
         for f in result.findings:
             if f.severity is not Severity.INFO:
-                click.echo(report.finding_line(f), err=True)
+                click.echo(report.finding_line(f, colour=_colour_err()), err=True)
     else:
-        click.echo(report.render_text(result), nl=False)
+        from epmigrate import term
+
+        click.echo(
+            report.render_text(result, width=term.width(), colour=term.colour_on()), nl=False
+        )
     sys.exit(1 if result.has_errors else 0)
 
 
@@ -454,8 +464,15 @@ def _scan_errors(result: ScanResult) -> int:
 
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
     for f in errors:
-        click.echo(finding_line(f), err=True)
+        click.echo(finding_line(f, colour=_colour_err()), err=True)
     return len(errors)
+
+
+def _colour_err() -> bool:
+    """Colour on stderr: only on a terminal and without NO_COLOR."""
+    from epmigrate.term import colour_on
+
+    return colour_on(sys.stderr)
 
 
 cli.add_command(verify_command)

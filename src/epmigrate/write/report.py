@@ -8,7 +8,6 @@ from the error), so it says the same as the text output, field by field.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from epmigrate import __version__
 from epmigrate.errors import EpmigrateError
 from epmigrate.model import EntryPointSpec, Extension, Severity, Status
 from epmigrate.scan import ScanResult, codes
+from epmigrate.term import shown
 from epmigrate.write.merge import Replacement
 
 SCHEMA_VERSION = 1
@@ -88,7 +88,7 @@ def _scan_part(result: ScanResult) -> dict[str, Any]:
 
 
 def _target_part(path: str, kind: str, section: str | None, reason: str) -> dict[str, Any]:
-    return {"path": os.path.relpath(path), "kind": kind, "section": section, "reason": reason}
+    return {"path": shown(path), "kind": kind, "section": section, "reason": reason}
 
 
 def to_json(
