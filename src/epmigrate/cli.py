@@ -150,6 +150,8 @@ def scan_command(
             cache=None if no_cache else Cache(),
             progress=_progress(),
         )
+        if not settings.group:
+            result = _mark_guessed_group(result, settings.profile or profile, settings.bases)
         snippet = ""
         if fmt in ("ini", "entry-points"):
             from epmigrate.write import snippet as snippets
@@ -272,6 +274,14 @@ def write_command(
             raise UsageError(
                 "no directory to scan: pass --path DIR or set paths in [tool.epmigrate]"
             )
+        if not request.group and not new_package:
+            from epmigrate.groups import foreign_bases
+
+            foreign = foreign_bases(request.paths, request.profile, request.bases)
+            if foreign is not None:
+                raise UsageError(
+                    f"no group configured, and {foreign.message}\n  hint: {foreign.hint}"
+                )
         if fmt == "json":
             if new_package:
                 raise UsageError("--format json does not apply to --new-package")
@@ -377,6 +387,27 @@ def _write_json(request: Request, *, dry_run: bool, check: bool, allow_unverifie
     )
     click.echo(report.render(doc), nl=False)
     sys.exit(code)
+
+
+def _mark_guessed_group(result: ScanResult, profile: str, bases: Sequence[str]) -> ScanResult:
+    """The scan with an EPM201 finding when its default group is the plugin's own."""
+    from dataclasses import replace
+
+    from epmigrate.groups import foreign_bases
+    from epmigrate.model import Finding
+    from epmigrate.scan import codes
+
+    foreign = foreign_bases(result.paths, profile, bases)
+    if foreign is None:
+        return result
+    finding = Finding(
+        codes.GROUP_GUESSED,
+        Severity.WARNING,
+        result.paths[0],
+        None,
+        f"{foreign.message}; {foreign.hint}",
+    )
+    return replace(result, findings=(*result.findings, finding))
 
 
 def _closing(errors: int, unverified: int, allowed: bool) -> None:

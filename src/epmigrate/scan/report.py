@@ -111,13 +111,15 @@ def render_text(result: ScanResult, *, width: int | None = None, colour: bool = 
         lines.append(style("Findings:", colour, bold=True))
         lines.extend(finding_line(f, colour=colour) for f in result.findings)
     counts = summary_counts(result)
+    guessed = any(f.code == codes.GROUP_GUESSED for f in result.findings)
     lines.append("")
     lines.append(
         f"{plural(counts['files'], 'file')}, {counts['loaded']} loaded, "
         f"{counts['never-loaded']} never loaded, {counts['unverified']} unverified, "
         f"{counts['not-extension']} rejected; {plural(counts['error'], 'error')}, "
         f"{plural(counts['warning'], 'warning')}, {plural(counts['info'], 'note')} "
-        f"(profile {result.profile}, group {result.group})"
+        f"(profile {result.profile}, group {result.group}"
+        f"{', a guess: see EPM201' if guessed else ''})"
     )
     return "\n".join(lines) + "\n"
 
