@@ -120,7 +120,8 @@ def unverified_hint(result: ScanResult) -> str:
             f"the base classes' package {' or '.join(packages)} (for "
             f"{', '.join(result.missing_bases)}) is on no directory of the search path: "
             "pass --search-path DIR, the directory that holds it (a virtualenv's "
-            "site-packages), or install it where epmigrate runs"
+            "site-packages), or install it where epmigrate runs (for the epmigrate-check "
+            "pre-commit hook: list it in the hook's additional_dependencies)"
         )
     return (
         "'epmigrate scan' gives each one's reason; fix it, pass --search-path for a "
