@@ -62,12 +62,13 @@ def foreign_bases(
 
     ``None`` when a base lives in the scanned top-level package (or in a
     library of its service, per the profile's ``library_services``), when the
-    directories are in no package, or when every base matches any package
-    (``*.``).
+    directories are in no package, when every base matches any package
+    (``*.``), or when the loader does not check bases (nova duck-types: its
+    extensions need not derive from anything, so bases tell nothing).
     """
     prof = get_profile(profile)
     dirs = prof.paths(paths)
-    if not dirs:
+    if not dirs or not prof.base_check:
         return None
     place = package_of(dirs[0])
     if place.package is None:
