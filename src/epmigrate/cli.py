@@ -252,6 +252,7 @@ def write_command(
     import os
 
     from epmigrate.scan import Cache
+    from epmigrate.term import colour_on, coloured_diff, plural, shown
     from epmigrate.write import newpackage, run
 
     root = os.path.dirname(os.path.abspath(target)) if target and not new_package else "."
@@ -302,9 +303,12 @@ def write_command(
                 name_style=request.name_style,
                 cache=request.cache,
             )
+            from epmigrate.term import pip_path
+
             click.echo(
-                f"created {made.root}: package {made.package} with "
-                f"{len(made.entry_points)} entry points; install it with: pip install {made.root}"
+                f"created {shown(made.root)}: package {made.package} with "
+                f"{plural(len(made.entry_points), 'entry point')}; install it with: "
+                f"pip install {pip_path(made.root)}"
             )
             unverified = _unverified(made.scan) if made.scan else 0
             _closing(0, unverified, allow_unverified)
@@ -320,10 +324,11 @@ def write_command(
     if not dry_run and not check:
         click.echo(f"target: {outcome.target.where}: {outcome.target.reason}", err=True)
     if dry_run or check:
-        click.echo(outcome.diff(), nl=False)
+        click.echo(coloured_diff(outcome.diff(), colour_on()), nl=False)
         if check and outcome.changed:
             click.echo(
-                f"{outcome.target.path} would change: {outcome.added} entry points to write; "
+                f"{shown(outcome.target.path)} would change: "
+                f"{plural(outcome.added, 'entry point')} to write; "
                 "run 'epmigrate write' to write them",
                 err=True,
             )
@@ -338,7 +343,9 @@ def write_command(
     except EpmigrateError as exc:
         raise click.ClickException(str(exc)) from exc
     if outcome.changed:
-        click.echo(f"wrote {outcome.added} entry points to {outcome.target.where}")
+        click.echo(f"wrote {plural(outcome.added, 'entry point')} to {outcome.target.where}")
+    elif len(outcome.specs) == 1:
+        click.echo(f"{outcome.target.where} already has its 1 entry point")
     else:
         click.echo(f"{outcome.target.where} already has all {len(outcome.specs)} entry points")
     _closing(errors, unverified, allow_unverified)
@@ -412,9 +419,12 @@ def _mark_guessed_group(result: ScanResult, profile: str, bases: Sequence[str]) 
 
 def _closing(errors: int, unverified: int, allowed: bool) -> None:
     """The closing lines on stderr for error findings and unverified extensions."""
+    from epmigrate.term import plural
+
     if errors:
         click.echo(
-            f"{errors} error finding(s) above: the legacy loader fails on them too (files it "
+            f"{plural(errors, 'error finding')} above: the legacy loader fails on "
+            f"{'it' if errors == 1 else 'them'} too (files it "
             "cannot run get no entry point); fix them and run 'epmigrate write' again",
             err=True,
         )
@@ -427,7 +437,8 @@ def _closing(errors: int, unverified: int, allowed: bool) -> None:
                 "--allow-unverified to accept the partial write"
             )
         click.echo(
-            f"{unverified} extension(s) above could not be verified and got no entry point: "
+            f"{plural(unverified, 'extension')} above could not be verified and got no "
+            "entry point: "
             f"{effect}",
             err=True,
         )
@@ -436,6 +447,7 @@ def _closing(errors: int, unverified: int, allowed: bool) -> None:
 def _unverified(result: ScanResult) -> int:
     """Name each unverified extension on stderr with its reason and the fix; their count."""
     from epmigrate.scan import codes
+    from epmigrate.term import shown
     from epmigrate.write.run import unverified_hint
 
     unverified = result.unverified
@@ -448,7 +460,7 @@ def _unverified(result: ScanResult) -> int:
     }
     for ext in unverified:
         reason = reasons.get((ext.path, ext.line), ext.alias_reason or "no reason known")
-        click.echo(f"{ext.path}:{ext.line}: unverified {ext.class_name}: {reason}", err=True)
+        click.echo(f"{shown(ext.path)}:{ext.line}: unverified {ext.class_name}: {reason}", err=True)
     click.echo(f"hint: {unverified_hint(result)}", err=True)
     return len(unverified)
 

@@ -28,6 +28,34 @@ def shown(path: str) -> str:
     return full
 
 
+def pip_path(path: str) -> str:
+    """``path`` as pip reads a path, not a project name: ``./DIR`` for a bare ``DIR``."""
+    path = shown(path)
+    if os.path.isabs(path) or path.startswith(("./", "../")) or path in (".", ".."):
+        return path
+    return "./" + path
+
+
+def coloured_diff(diff: str, on: bool) -> str:
+    """A unified diff with added lines green, removed lines red, hunks cyan (when ``on``)."""
+    if not on:
+        return diff
+    out = []
+    for line in diff.splitlines(keepends=True):
+        body, end = line.rstrip("\n"), line[len(line.rstrip("\n")) :]
+        if line.startswith(("+++", "---")):
+            out.append(style(body, on, bold=True) + end)
+        elif line.startswith("+"):
+            out.append(style(body, on, fg="green") + end)
+        elif line.startswith("-"):
+            out.append(style(body, on, fg="red") + end)
+        elif line.startswith("@@"):
+            out.append(style(body, on, fg="cyan") + end)
+        else:
+            out.append(line)
+    return "".join(out)
+
+
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     """``1 note``, ``2 notes``, ``1 entry point``, ``0 entry points``."""
     return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
