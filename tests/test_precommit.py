@@ -230,7 +230,7 @@ def test_bases_from_another_package_need_additional_dependencies(
     # cannot be verified: the hook fails and says which package is missing.
     missing = pre_commit.run(project)
     assert missing.returncode == 1, missing.stdout + missing.stderr
-    assert "none of the 2 extension(s) found in svcplugin/extensions could be verified" in (
+    assert "none of the 2 extensions found in svcplugin/extensions could be verified" in (
         missing.stdout
     )
     assert "the base classes' package svcbase" in missing.stdout

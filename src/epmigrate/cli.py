@@ -425,7 +425,8 @@ def _closing(errors: int, unverified: int, allowed: bool) -> None:
         click.echo(
             f"{plural(errors, 'error finding')} above: the legacy loader fails on "
             f"{'it' if errors == 1 else 'them'} too (files it "
-            "cannot run get no entry point); fix them and run 'epmigrate write' again",
+            "cannot run get no entry point); fix "
+            f"{'it' if errors == 1 else 'them'} and run 'epmigrate write' again",
             err=True,
         )
     if unverified:
