@@ -12,6 +12,27 @@ if [ $# -ne 1 ]; then
     exit 2
 fi
 python="${PYTHON:-python3}"
+if ! command -v "$python" >/dev/null 2>&1; then
+    echo "$0: $python not found; set PYTHON to the Python that has epmigrate installed" >&2
+    exit 1
+fi
+# Checked before anything is created: no half-built virtualenv on failure.
+if ! "$python" -c 'import epmigrate, stevedore' 2>/dev/null; then
+    echo "$0: $("$python" -c 'import sys; print(sys.executable)' 2>/dev/null || echo "$python")" \
+        "cannot import epmigrate and stevedore, which the new virtualenv borrows from it." >&2
+    echo "  hint: run this with the Python of epmigrate's virtualenv first on PATH" \
+        "(PATH=/path/to/.venv/bin:\$PATH), or set PYTHON=/path/to/.venv/bin/python;" \
+        "'make test' or 'make demo' creates .venv" >&2
+    exit 1
+fi
+if [ -e "$1" ] && [ -n "$(ls -A "$1" 2>/dev/null)" ]; then
+    echo "$0: $1 exists and is not empty; name a new directory" >&2
+    exit 1
+fi
+created=
+[ -e "$1" ] || created=yes
+# A failure past this point removes what it made.
+trap 'status=$?; if [ $status -ne 0 ] && [ -n "$created" ]; then rm -rf -- "$1"; fi' EXIT
 "$python" -m venv --without-pip "$1"
 dir="$(cd "$1" && pwd)"
 site="$("$dir/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"

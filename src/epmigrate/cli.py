@@ -23,6 +23,7 @@ from epmigrate.profiles import available_profiles
 if TYPE_CHECKING:
     from epmigrate.config import Defaults
     from epmigrate.scan import ScanResult
+    from epmigrate.write.run import Request
 
 PROGRESS_MIN_FILES = 50
 """Show a progress bar on a terminal when a scan reads at least this many files."""
@@ -110,10 +111,11 @@ def scan_options(func: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "ini"]),
+    type=click.Choice(["text", "json", "entry-points", "ini"]),
     default="text",
     show_default=True,
-    help="Report format; ini prints the setup.cfg section to paste.",
+    help="Report format; entry-points (or ini) prints the entry points to paste, in the "
+    "syntax of the file the build reads.",
 )
 def scan_command(
     paths: Sequence[str],
@@ -148,23 +150,34 @@ def scan_command(
             cache=None if no_cache else Cache(),
             progress=_progress(),
         )
-        section = ""
-        if fmt == "ini":
-            from epmigrate.write import target
+        if not settings.group:
+            result = _mark_guessed_group(result, settings.profile or profile, settings.bases)
+        snippet = ""
+        if fmt in ("ini", "entry-points"):
+            from epmigrate.write import snippet as snippets
 
-            section = target.setup_cfg_section(result.paths[0])
+            snippet = snippets.render(
+                snippets.for_scan(result.paths[0]),
+                result.group,
+                result.entry_points,
+                result.unverified,
+            )
     except EpmigrateError as exc:
         raise UsageError(str(exc)) from exc
     if fmt == "json":
         click.echo(report.render_json(result), nl=False)
-    elif fmt == "ini":
-        click.echo(report.render_ini(result, section), nl=False)
+    elif snippet:
+        click.echo(snippet, nl=False)
         # The section has no room for findings: warnings and errors go to stderr.
         for f in result.findings:
             if f.severity is not Severity.INFO:
-                click.echo(report.finding_line(f), err=True)
+                click.echo(report.finding_line(f, colour=_colour_err()), err=True)
     else:
-        click.echo(report.render_text(result), nl=False)
+        from epmigrate import term
+
+        click.echo(
+            report.render_text(result, width=term.width(), colour=term.colour_on()), nl=False
+        )
     sys.exit(1 if result.has_errors else 0)
 
 
@@ -200,6 +213,14 @@ def scan_command(
     metavar="DIST_NAME",
     help="Make the loose files of --path an installable package in TARGET (a new directory).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format; json prints one document on stdout (docs/write-json.md).",
+)
 def write_command(
     target: str | None,
     paths: Sequence[str],
@@ -215,6 +236,7 @@ def write_command(
     force: bool,
     allow_unverified: bool,
     new_package: str | None,
+    fmt: str,
 ) -> None:
     """Write entry points for the extensions found in the legacy directories.
 
@@ -230,6 +252,7 @@ def write_command(
     import os
 
     from epmigrate.scan import Cache
+    from epmigrate.term import colour_on, coloured_diff, plural, shown
     from epmigrate.write import newpackage, run
 
     root = os.path.dirname(os.path.abspath(target)) if target and not new_package else "."
@@ -252,6 +275,18 @@ def write_command(
             raise UsageError(
                 "no directory to scan: pass --path DIR or set paths in [tool.epmigrate]"
             )
+        if not request.group and not new_package:
+            from epmigrate.groups import foreign_bases
+
+            foreign = foreign_bases(request.paths, request.profile, request.bases)
+            if foreign is not None:
+                raise UsageError(
+                    f"no group configured, and {foreign.message}\n  hint: {foreign.hint}"
+                )
+        if fmt == "json":
+            if new_package:
+                raise UsageError("--format json does not apply to --new-package")
+            _write_json(request, dry_run=dry_run, check=check, allow_unverified=allow_unverified)
         if new_package:
             if not target:
                 raise UsageError("--new-package needs TARGET, the directory to create")
@@ -268,9 +303,12 @@ def write_command(
                 name_style=request.name_style,
                 cache=request.cache,
             )
+            from epmigrate.term import pip_path
+
             click.echo(
-                f"created {made.root}: package {made.package} with "
-                f"{len(made.entry_points)} entry points; install it with: pip install {made.root}"
+                f"created {shown(made.root)}: package {made.package} with "
+                f"{plural(len(made.entry_points), 'entry point')}; install it with: "
+                f"pip install {pip_path(made.root)}"
             )
             unverified = _unverified(made.scan) if made.scan else 0
             _closing(0, unverified, allow_unverified)
@@ -286,10 +324,11 @@ def write_command(
     if not dry_run and not check:
         click.echo(f"target: {outcome.target.where}: {outcome.target.reason}", err=True)
     if dry_run or check:
-        click.echo(outcome.diff(), nl=False)
+        click.echo(coloured_diff(outcome.diff(), colour_on()), nl=False)
         if check and outcome.changed:
             click.echo(
-                f"{outcome.target.path} would change: {outcome.added} entry points to write; "
+                f"{shown(outcome.target.path)} would change: "
+                f"{plural(outcome.added, 'entry point')} to write; "
                 "run 'epmigrate write' to write them",
                 err=True,
             )
@@ -304,7 +343,9 @@ def write_command(
     except EpmigrateError as exc:
         raise click.ClickException(str(exc)) from exc
     if outcome.changed:
-        click.echo(f"wrote {outcome.added} entry points to {outcome.target.where}")
+        click.echo(f"wrote {plural(outcome.added, 'entry point')} to {outcome.target.where}")
+    elif len(outcome.specs) == 1:
+        click.echo(f"{outcome.target.where} already has its 1 entry point")
     else:
         click.echo(f"{outcome.target.where} already has all {len(outcome.specs)} entry points")
     _closing(errors, unverified, allow_unverified)
@@ -312,12 +353,80 @@ def write_command(
         sys.exit(1)
 
 
+def _write_json(request: Request, *, dry_run: bool, check: bool, allow_unverified: bool) -> None:
+    """``write --format json``: the same decisions and exit status, one document on stdout."""
+    from dataclasses import replace
+
+    from epmigrate.errors import ConflictError
+    from epmigrate.write import report, run
+
+    mode = "check" if check else "dry-run" if dry_run else "write"
+    try:
+        outcome = run.prepare(request)
+    except ConflictError as exc:
+        # Plan it again re-pointing the conflicts, to name every one of them.
+        try:
+            planned = run.prepare(replace(request, replace=True))
+        except EpmigrateError:
+            click.echo(report.render(report.error_json(exc, mode=mode, exit_code=1)), nl=False)
+            sys.exit(1)
+        conflicts = [r for p in planned.edit.plans for r in p.replace]
+        doc = report.to_json(planned, mode=mode, written=False, exit_code=1, conflicts=conflicts)
+        doc["error"] = report.error_json(exc, mode=mode, exit_code=1)["error"]
+        click.echo(report.render(doc), nl=False)
+        sys.exit(1)
+    except EpmigrateError as exc:
+        click.echo(report.render(report.error_json(exc, mode=mode, exit_code=1)), nl=False)
+        sys.exit(1)
+    result = outcome.scan
+    failed = result.has_errors or (bool(result.unverified) and not allow_unverified)
+    written = False
+    if mode == "write":
+        try:
+            run.commit(outcome)
+        except EpmigrateError as exc:
+            click.echo(report.render(report.error_json(exc, mode=mode, exit_code=1)), nl=False)
+            sys.exit(1)
+        written = outcome.changed
+    code = 1 if failed or (mode == "check" and outcome.changed) else 0
+    doc = report.to_json(
+        outcome, mode=mode, written=written, exit_code=code, replace=request.replace
+    )
+    click.echo(report.render(doc), nl=False)
+    sys.exit(code)
+
+
+def _mark_guessed_group(result: ScanResult, profile: str, bases: Sequence[str]) -> ScanResult:
+    """The scan with an EPM201 finding when its default group is the plugin's own."""
+    from dataclasses import replace
+
+    from epmigrate.groups import foreign_bases
+    from epmigrate.model import Finding
+    from epmigrate.scan import codes
+
+    foreign = foreign_bases(result.paths, profile, bases)
+    if foreign is None:
+        return result
+    finding = Finding(
+        codes.GROUP_GUESSED,
+        Severity.WARNING,
+        result.paths[0],
+        None,
+        f"{foreign.message}; {foreign.hint}",
+    )
+    return replace(result, findings=(*result.findings, finding))
+
+
 def _closing(errors: int, unverified: int, allowed: bool) -> None:
     """The closing lines on stderr for error findings and unverified extensions."""
+    from epmigrate.term import plural
+
     if errors:
         click.echo(
-            f"{errors} error finding(s) above: the legacy loader fails on them too (files it "
-            "cannot run get no entry point); fix them and run 'epmigrate write' again",
+            f"{plural(errors, 'error finding')} above: the legacy loader fails on "
+            f"{'it' if errors == 1 else 'them'} too (files it "
+            "cannot run get no entry point); fix "
+            f"{'it' if errors == 1 else 'them'} and run 'epmigrate write' again",
             err=True,
         )
     if unverified:
@@ -329,7 +438,8 @@ def _closing(errors: int, unverified: int, allowed: bool) -> None:
                 "--allow-unverified to accept the partial write"
             )
         click.echo(
-            f"{unverified} extension(s) above could not be verified and got no entry point: "
+            f"{plural(unverified, 'extension')} above could not be verified and got no "
+            "entry point: "
             f"{effect}",
             err=True,
         )
@@ -338,6 +448,7 @@ def _closing(errors: int, unverified: int, allowed: bool) -> None:
 def _unverified(result: ScanResult) -> int:
     """Name each unverified extension on stderr with its reason and the fix; their count."""
     from epmigrate.scan import codes
+    from epmigrate.term import shown
     from epmigrate.write.run import unverified_hint
 
     unverified = result.unverified
@@ -350,7 +461,7 @@ def _unverified(result: ScanResult) -> int:
     }
     for ext in unverified:
         reason = reasons.get((ext.path, ext.line), ext.alias_reason or "no reason known")
-        click.echo(f"{ext.path}:{ext.line}: unverified {ext.class_name}: {reason}", err=True)
+        click.echo(f"{shown(ext.path)}:{ext.line}: unverified {ext.class_name}: {reason}", err=True)
     click.echo(f"hint: {unverified_hint(result)}", err=True)
     return len(unverified)
 
@@ -397,8 +508,15 @@ def _scan_errors(result: ScanResult) -> int:
 
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
     for f in errors:
-        click.echo(finding_line(f), err=True)
+        click.echo(finding_line(f, colour=_colour_err()), err=True)
     return len(errors)
+
+
+def _colour_err() -> bool:
+    """Colour on stderr: only on a terminal and without NO_COLOR."""
+    from epmigrate.term import colour_on
+
+    return colour_on(sys.stderr)
 
 
 cli.add_command(verify_command)

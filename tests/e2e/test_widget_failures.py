@@ -85,7 +85,7 @@ def test_a_broken_extension_file_fails_scan_and_then_verify(venv: Venv, tmp_path
     assert write.returncode == 1
     assert "wrote 3 entry points to pyproject.toml" in write.stdout
     assert "src/widget_service/extensions/tags.py:1: error EPM001 syntax-error" in write.stderr
-    assert "1 error finding(s) above: the legacy loader fails on them too" in write.stderr
+    assert "1 error finding above: the legacy loader fails on it too" in write.stderr
     venv.install(service)
     verify = epmigrate(
         tmp_path, venv.env, "verify", WIDGET_GROUP, "--legacy-path", own_dir(venv),

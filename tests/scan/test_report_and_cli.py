@@ -85,13 +85,15 @@ def test_colon_joined_paths_are_split(tmp_path: Path) -> None:
     assert doc["paths"] == [str(NEUTRON_EXT), str(CINDER_CONTRIB)]
 
 
-def test_text_report_rows_findings_and_summary() -> None:
+def test_text_report_rows_findings_and_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Paths are shown relative to the working directory.
+    monkeypatch.chdir(CINDER_CONTRIB.parents[2])
     result = run_cli("scan", str(CINDER_CONTRIB), "--profile", "nova", "--no-cache")
     lines = result.output.splitlines()
     assert lines[0].split() == ["FILE", "CLASS", "ENTRY", "POINT", "ALIAS", "STATUS"]
-    hosts = next(line for line in lines if line.startswith(f"{CINDER_CONTRIB}/hosts.py"))
+    hosts = next(line for line in lines if line.startswith("cinder/api/contrib/hosts.py"))
     assert hosts.split() == [
-        f"{CINDER_CONTRIB}/hosts.py",
+        "cinder/api/contrib/hosts.py",
         "Hosts",
         "hosts",
         "=",
@@ -108,7 +110,8 @@ def test_text_report_rows_findings_and_summary() -> None:
     )
 
 
-def test_ini_format_is_a_setup_cfg_section() -> None:
+def test_ini_format_is_a_setup_cfg_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # CINDER_CONTRIB is not under it: shown whole
     result = run_cli(
         "scan",
         str(CINDER_CONTRIB),
@@ -120,6 +123,8 @@ def test_ini_format_is_a_setup_cfg_section() -> None:
         "ini",
     )
     assert result.output == (
+        "# no pyproject.toml, setup.cfg or setup.py beside the package of "
+        f"{CINDER_CONTRIB}: the setup.cfg section of a setuptools project\n"
         "[options.entry_points]\n"
         "cinder.api.contrib =\n"
         "    _underscored = cinder.api.contrib._underscored:_underscored\n"
@@ -132,7 +137,13 @@ def test_ini_format_is_a_setup_cfg_section() -> None:
 
 def test_ini_format_uses_pbr_section_for_pbr_projects() -> None:
     result = run_cli("scan", str(NEUTRON_EXT), "--search-path", str(NEUTRON_LIB), "--format", "ini")
-    assert result.output.startswith("[entry_points]\nneutron.api.extensions =\n    dup_router =")
+    lines = result.output.splitlines()
+    assert lines[0].startswith("# for ") and lines[0].endswith(
+        "setup.cfg: a pbr project: pbr reads [entry_points] from setup.cfg"
+    )
+    assert "\n".join(lines[1:]).startswith(
+        "[entry_points]\nneutron.api.extensions =\n    dup_router ="
+    )
 
 
 def test_not_importable_directory_says_what_to_do(tmp_path: Path) -> None:

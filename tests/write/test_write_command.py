@@ -308,15 +308,15 @@ def test_scan_errors_are_listed_and_exit_1_after_writing_the_rest(tmp_path: Path
     dry = run(tmp_path, *ARGS, "--dry-run")
     assert dry.exit_code == 1
     assert error_line in dry.stderr
-    assert "error finding(s) above" in dry.stderr
+    assert "1 error finding above" in dry.stderr
     assert (tmp_path / "setup.cfg").read_text() == SETUP_CFG
     done = run(tmp_path, *ARGS)
     assert done.exit_code == 1
     assert done.stdout == "wrote 2 entry points to setup.cfg [options.entry_points]\n"
     assert error_line in done.stderr
     closing = (
-        "1 error finding(s) above: the legacy loader fails on them too (files it cannot run "
-        "get no entry point); fix them and run 'epmigrate write' again"
+        "1 error finding above: the legacy loader fails on it too (files it cannot run "
+        "get no entry point); fix it and run 'epmigrate write' again"
     )
     assert done.stderr.rstrip().endswith(closing)
     assert "alpha = svc.extensions.alpha:Alpha" in (tmp_path / "setup.cfg").read_text()

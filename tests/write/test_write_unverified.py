@@ -61,7 +61,7 @@ def test_unverified_extensions_are_named_with_the_fix_and_exit_1(
     assert "svc/extensions/beta.py:9: unverified Beta: Beta is decorated with @drop" in err
     assert "svc/extensions/gamma.py:4: unverified Gamma:" in err
     assert "otherlib" in err and "--search-path" in err
-    assert "2 extension(s) above could not be verified and got no entry point" in err
+    assert "2 extensions above could not be verified and got no entry point" in err
     assert "--allow-unverified" in err
     expected = ALPHA_ONLY if not mode else SETUP_CFG
     assert (service / "setup.cfg").read_text() == expected
@@ -70,7 +70,7 @@ def test_unverified_extensions_are_named_with_the_fix_and_exit_1(
 def test_allow_unverified_accepts_the_partial_write(service: Path) -> None:
     result = run(service, *ARGS, "--allow-unverified")
     assert result.exit_code == 0, result.output
-    assert "wrote 1 entry points" in result.stdout
+    assert "wrote 1 entry point to" in result.stdout
     assert "unverified Beta" in result.stderr
     assert "left out, as --allow-unverified asks" in result.stderr
     assert (service / "setup.cfg").read_text() == ALPHA_ONLY
@@ -87,7 +87,7 @@ def test_a_bases_package_off_the_search_path_is_named_with_search_path(tmp_path:
     args = ("--path", "svc/extensions", "--base", base, "--group", "svc.api.extensions")
     result = run(tmp_path, *args, "--no-cache", "--check")
     assert result.exit_code == 1
-    assert "none of the 1 extension(s) found in svc/extensions could be verified" in result.stderr
+    assert "the one extension found in svc/extensions could not be verified" in result.stderr
     assert f"package otherlib (for {base}) is on no directory of the search path" in result.stderr
     assert "pass --search-path DIR" in result.stderr
     assert "--profile / --base" not in result.stderr
@@ -119,7 +119,7 @@ def test_new_package_names_unverified_files_and_exits_1(tmp_path: Path) -> None:
     args += ("--base", BASE, "--search-path", ".", "--no-cache")
     result = run(tmp_path, *args, str(tmp_path / "out"))
     assert result.exit_code == 1
-    assert "with 1 entry points" in result.stdout
+    assert "with 1 entry point;" in result.stdout
     assert "contrib/beta.py:9: unverified Beta: Beta is decorated with @drop" in result.stderr
     allowed = run(tmp_path, *args, "--allow-unverified", str(tmp_path / "out2"))
     assert allowed.exit_code == 0, allowed.output

@@ -95,6 +95,13 @@ class Profile(NamedTuple):
     """A sub-package whose ``__init__`` defines this name is delegated to (nova)."""
     group_template: str = "{package}.api.extensions"
     """Default entry-point group; ``{package}`` is the top-level package."""
+    library_services: tuple[tuple[str, str], ...] = ()
+    """Libraries that hold a service's bases, and the service: ``("neutron_lib", "neutron")``.
+
+    A plugin whose bases are in another distribution must be written to the
+    service's group: ``group_template`` with the service's package (see
+    :func:`epmigrate.groups.foreign_bases`).
+    """
 
     def paths(self, value: str | Sequence[str]) -> list[str]:
         """The directories of a path setting, split the way this loader splits it."""

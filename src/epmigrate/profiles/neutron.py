@@ -14,4 +14,5 @@ PROFILE = Profile(
         "neutron.api.extensions.ExtensionDescriptor",
     ),
     alias_sources=("get_alias", "api_definition"),
+    library_services=(("neutron_lib", "neutron"),),
 )

@@ -16,4 +16,5 @@ PROFILE = Profile(
         "tacker.api.extensions.ExtensionDescriptor",
     ),
     alias_sources=("get_alias", "api_definition"),
+    library_services=(("neutron_lib", "neutron"),),
 )

@@ -36,6 +36,7 @@ DECORATED = "EPM111"
 ALIAS_UNKNOWN = "EPM112"
 OTHER_PROFILE = "EPM113"
 SKIP_LISTED = "EPM114"
+GROUP_GUESSED = "EPM201"
 
 ALL = {
     SYNTAX: "syntax-error",
@@ -59,6 +60,7 @@ ALL = {
     ALIAS_UNKNOWN: "alias-unknown",
     OTHER_PROFILE: "other-profile",
     SKIP_LISTED: "skip-listed",
+    GROUP_GUESSED: "group-guessed",
 }
 """Every code with its short name."""
 

@@ -52,51 +52,89 @@ def summary_counts(result: ScanResult) -> dict[str, int]:
     return out
 
 
-def render_text(result: ScanResult) -> str:
-    """One row per file, then the findings, then a summary line."""
+_STATUS_COLOUR = {
+    "loaded": "green",
+    "unverified": "yellow",
+    "never-loaded": "red",
+    "not-extension": "red",
+    "error": "red",
+    "unreadable": "red",
+}
+_SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def render_text(result: ScanResult, *, width: int | None = None, colour: bool = False) -> str:
+    """One row per file, then the findings, then a summary line.
+
+    Paths are shown relative to the working directory when under it. With
+    ``width`` (a terminal's) and a table wider than it, each file is a short
+    record instead (path and status, then class, alias and entry point,
+    wrapped to the width); ``colour`` styles the statuses and severities.
+    """
+    from epmigrate.term import plural, shown, style, table, wrapped
+
     rows: list[tuple[str, str, str, str, str]] = []
     for ext in result.extensions:
         ep = ext.entry_point
         rows.append(
             (
-                ext.path,
+                shown(ext.path),
                 ext.class_name,
                 ep.line if ep else "-",
                 ext.alias if ext.alias is not None else "?",
                 str(ext.status),
             )
         )
-    shown = {e.path for e in result.extensions}
+    shown_paths = {e.path for e in result.extensions}
     for f in result.findings:
         status = _FILE_STATUS.get(f.code)
-        if status is not None and f.path not in shown:
-            rows.append((f.path, "-", "-", "-", status))
+        if status is not None and f.path not in shown_paths:
+            rows.append((shown(f.path), "-", "-", "-", status))
     rows.sort(key=lambda r: r[0])
     header = ("FILE", "CLASS", "ENTRY POINT", "ALIAS", "STATUS")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    lines = []
-    for row in [header, *rows]:
-        cells = [row[i].ljust(widths[i]) for i in range(4)]
-        lines.append("  ".join([*cells, row[4]]))
+    lines = table([header, *rows])
+    if width is not None and max(len(line) for line in lines) > width:
+        lines = []
+        for path, cls, entry, alias, status in rows:
+            lines.append(f"{path}: {style(status, colour, fg=_STATUS_COLOUR.get(status))}")
+            if cls != "-":
+                lines.extend(wrapped(f"    class {cls}, alias {alias}", width, 4))
+            if entry != "-":
+                lines.extend(wrapped(f"    entry point {entry}", width, 4))
+    else:
+        lines = [style(lines[0], colour, bold=True)] + [
+            line[: len(line) - len(row[4])] + style(row[4], colour, fg=_STATUS_COLOUR.get(row[4]))
+            for line, row in zip(lines[1:], rows, strict=True)
+        ]
     if result.findings:
         lines.append("")
-        lines.append("Findings:")
-        lines.extend(finding_line(f) for f in result.findings)
+        lines.append(style("Findings:", colour, bold=True))
+        lines.extend(finding_line(f, colour=colour) for f in result.findings)
     counts = summary_counts(result)
+    guessed = any(f.code == codes.GROUP_GUESSED for f in result.findings)
     lines.append("")
     lines.append(
-        f"{counts['files']} files, {counts['loaded']} loaded, {counts['never-loaded']} never "
-        f"loaded, {counts['unverified']} unverified, {counts['not-extension']} rejected; "
-        f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
-        f"(profile {result.profile}, group {result.group})"
+        f"{plural(counts['files'], 'file')}, {counts['loaded']} loaded, "
+        f"{counts['never-loaded']} never loaded, {counts['unverified']} unverified, "
+        f"{counts['not-extension']} rejected; {plural(counts['error'], 'error')}, "
+        f"{plural(counts['warning'], 'warning')}, {plural(counts['info'], 'note')} "
+        f"(profile {result.profile}, group {result.group}"
+        f"{', a guess: see EPM201' if guessed else ''})"
     )
     return "\n".join(lines) + "\n"
 
 
-def finding_line(f: Finding) -> str:
-    """``path:line: severity CODE name: message``, as ``scan`` prints a finding."""
-    where = f"{f.path}:{f.line}" if f.line is not None else f.path
-    return f"{where}: {f.severity} {f.code} {codes.ALL[f.code]}: {f.message}"
+def finding_line(f: Finding, *, colour: bool = False) -> str:
+    """``path:line: severity CODE name: message``, as ``scan`` prints a finding.
+
+    The path is relative to the working directory when under it.
+    """
+    from epmigrate.term import shown, style
+
+    path = shown(f.path)
+    where = f"{path}:{f.line}" if f.line is not None else path
+    severity = style(str(f.severity), colour, fg=_SEVERITY_COLOUR[str(f.severity)])
+    return f"{where}: {severity} {f.code} {codes.ALL[f.code]}: {f.message}"
 
 
 def render_ini(result: ScanResult, section: str = "options.entry_points") -> str:

@@ -99,8 +99,14 @@ def entry_points(result: ScanResult, name_style: str) -> list[EntryPointSpec]:
         unverified = result.unverified
         if unverified:
             raise EpmigrateError(
-                f"none of the {len(unverified)} extension(s) found in {', '.join(result.paths)} "
-                f"could be verified (profile {result.profile}): "
+                (
+                    f"none of the {len(unverified)} extensions found in {', '.join(result.paths)} "
+                    "could be verified"
+                    if len(unverified) > 1
+                    else f"the one extension found in {', '.join(result.paths)} could not be "
+                    "verified"
+                )
+                + f" (profile {result.profile}): "
                 + "; ".join(f"{e.path}: {e.class_name}" for e in unverified[:3])
                 + ("; ..." if len(unverified) > 3 else ""),
                 hint=unverified_hint(result),
@@ -120,7 +126,8 @@ def unverified_hint(result: ScanResult) -> str:
             f"the base classes' package {' or '.join(packages)} (for "
             f"{', '.join(result.missing_bases)}) is on no directory of the search path: "
             "pass --search-path DIR, the directory that holds it (a virtualenv's "
-            "site-packages), or install it where epmigrate runs"
+            "site-packages), or install it where epmigrate runs (for the epmigrate-check "
+            "pre-commit hook: list it in the hook's additional_dependencies)"
         )
     return (
         "'epmigrate scan' gives each one's reason; fix it, pass --search-path for a "
