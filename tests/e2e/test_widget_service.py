@@ -176,7 +176,7 @@ def test_unmigrated_service_loads_its_own_and_contrib_files_from_the_legacy_path
         assert sum(f"extension '{stem}' " in w for w in warnings) == 1
     # Files of the service's package are named with the entry point to add.
     assert (
-        "add the entry point 'widget_service.api.extensions: "
+        "no installed package declares the entry point 'widget_service.api.extensions: "
         "tags = widget_service.extensions.tags:Tags'" in result.stderr
     )
 

@@ -88,7 +88,7 @@ def test_mixed_set_warns_only_for_unmigrated_extensions(
     unmigrated, outside = (w[2] for w in warned)
     pkg = demo.package_dir / "extensions"
     assert (
-        "add the entry point 'hybrid.demo: unmigrated = "
+        "no installed package declares the entry point 'hybrid.demo: unmigrated = "
         "hybrid_demo.extensions.unmigrated:Unmigrated'"
     ) in unmigrated
     assert (

@@ -286,7 +286,10 @@ def test_files_in_an_importable_package_are_imported_by_dotted_name_once(
     assert runs == [f"{pkg}.ext.counted"]
     assert first["counted"].entry_point_target == f"{pkg}.ext.counted:Counted"
     message = str(caught[0].message)
-    assert f"add the entry point '{group}: counted = {pkg}.ext.counted:Counted'" in message
+    assert (
+        "no installed package declares the entry point "
+        f"'{group}: counted = {pkg}.ext.counted:Counted': write it" in message
+    )
     assert f"epmigrate write --group {group} --path {path} --profile neutron" in message
 
 

@@ -392,3 +392,44 @@ def test_json_output_follows_the_documented_schema(demo: DemoInstall, plain_lega
     assert document["ok"] is None
     assert document["error"] == "legacy path is not a directory"
     assert document["path"] == str(plain_legacy / "gone")
+
+
+@pytest.mark.venv
+def test_rows_are_sorted_by_name_whatever_the_listing_order(
+    demo: DemoInstall, tmp_path: Path
+) -> None:
+    # The nova loader walks in os.listdir order; the table must not depend on it.
+    contrib = tmp_path / "contrib"
+    contrib.mkdir()
+    stems = ["zeta", "alpha", "mu", "beta", "omega", "kappa", "delta", "gamma"]
+    for stem in stems:
+        cls = stem[0].upper() + stem[1:]
+        (contrib / f"{stem}.py").write_text(f"class {cls}:\n    alias = 'os-{stem}'\n")
+    result = invoke(
+        "hybrid.demo",
+        "--legacy-path",
+        str(contrib),
+        "--profile",
+        "nova",
+        "--python",
+        str(demo.venv.python),
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 1, result.output
+    names = [r["name"] for r in json.loads(result.stdout)["rows"]]
+    assert set(stems) <= set(names)
+    assert names == sorted(names)
+    text = invoke(
+        "hybrid.demo",
+        "--legacy-path",
+        str(contrib),
+        "--profile",
+        "nova",
+        "--python",
+        str(demo.venv.python),
+    )
+    problems = [
+        line.split(":")[0].strip() for line in text.output.splitlines() if line.startswith("  ")
+    ]
+    assert problems == sorted(problems)

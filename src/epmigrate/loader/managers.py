@@ -430,7 +430,11 @@ class HybridExtensionManager(ExtensionManager[T]):
         )
         if source.in_package:
             line = f"{group}: {source.name} = {source.target}"
-            todo = f"add the entry point '{line}' ({command})"
+            # The entry point may be written already and only not installed.
+            todo = (
+                f"no installed package declares the entry point '{line}': write it "
+                f"({command}) and install the package, or reinstall it if it is written"
+            )
         else:
             stem = source.module.rpartition(".")[2]
             line = f"{group}: {source.name} = <package>.{stem}:{source.class_name}"

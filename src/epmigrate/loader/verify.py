@@ -207,7 +207,9 @@ def verify_parity(
     document = _run_child(interpreter, request, timeout)
     if "error" in document:
         raise VerifyError(str(document["error"]), hint=_opt_str(document.get("hint")))
-    rows = tuple(ParityRow(**row) for row in document["rows"])
+    # Sorted by name: a nova loader's order is the directory listing's, which
+    # differs between machines; the table and the JSON must not.
+    rows = tuple(sorted((ParityRow(**row) for row in document["rows"]), key=lambda r: r.name))
     return ParityReport(
         group, tuple(directories), profile, str(document["python"]), rows, tuple(setup)
     )
