@@ -182,7 +182,9 @@ def scan_command(
     "--check", is_flag=True, help="Write nothing; exit 1 when the file would change (for CI)."
 )
 @click.option("--replace", is_flag=True, help="Re-point entries of the same name elsewhere.")
-@click.option("--force", is_flag=True, help="Write to TARGET even if the build ignores it.")
+@click.option(
+    "--force", is_flag=True, help="Write to TARGET even if the build ignores it or it is read-only."
+)
 @click.option(
     "--new-package",
     metavar="DIST_NAME",
@@ -280,7 +282,7 @@ def write_command(
             sys.exit(1)
         return
     try:
-        run.commit(outcome)
+        outcome = run.commit(outcome)
     except EpmigrateError as exc:
         raise click.ClickException(str(exc)) from exc
     if outcome.changed:
