@@ -82,7 +82,16 @@ def private_venv(clone: Path) -> Path:
 def test_rights_dropping_cases_pass_in_a_0700_clone(private_clone: Path) -> None:
     python = private_venv(private_clone)
     done = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *CASES],
+        [
+            str(python),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--basetemp={private_clone.parent / 'pytest'}",
+            *CASES,
+        ],
         cwd=private_clone,
         capture_output=True,
         text=True,
