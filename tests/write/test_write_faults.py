@@ -277,3 +277,47 @@ def test_a_fifo_target_is_refused_without_hanging(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(WriteError, match="not a regular file"):
         read_text(str(fifo))
+
+
+DUP_ROUTER = (
+    Path(__file__).resolve().parents[1]
+    / "data"
+    / "neutron_style"
+    / "project"
+    / "neutron"
+    / "extensions"
+    / "dup_router.py"
+)
+
+
+def test_new_package_refuses_links_that_leave_the_directory(tmp_path: Path) -> None:
+    loose = tmp_path / "contrib"
+    loose.mkdir()
+    (loose / "dup_router.py").write_bytes(DUP_ROUTER.read_bytes())
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0\n")
+    (loose / "leak.py").symlink_to(secret)
+    out = tmp_path / "out"
+    result = run_cli(
+        tmp_path, "--new-package", "widget-contrib", "--path", "contrib", "--group", "g", str(out)
+    )
+    assert result.exit_code == 1
+    assert f"contrib/leak.py -> {secret}" in result.output
+    assert "symbolic links to files outside the directory" in result.output
+    assert not out.exists()
+
+
+def test_new_package_copies_a_link_inside_the_directory_as_a_file(tmp_path: Path) -> None:
+    loose = tmp_path / "contrib"
+    loose.mkdir()
+    (loose / "real").mkdir()
+    (loose / "real" / "dup_router.py").write_bytes(DUP_ROUTER.read_bytes())
+    (loose / "dup_router.py").symlink_to("real/dup_router.py")
+    out = tmp_path / "out"
+    result = run_cli(
+        tmp_path, "--new-package", "widget-contrib", "--path", "contrib", "--group", "g", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    copied = out / "src" / "widget_contrib" / "dup_router.py"
+    assert not copied.is_symlink()
+    assert copied.read_bytes() == DUP_ROUTER.read_bytes()
