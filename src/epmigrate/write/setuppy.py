@@ -19,8 +19,9 @@ and a trailing comma when the list has one.
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -76,6 +77,33 @@ def _strip_bom(text: str) -> tuple[str, str]:
 
 def _file_name(path: str | None) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1] if path else "setup.py"
+
+
+_NESTING = re.compile(r"[-+*/%@&|^~<>(\[{.]|\b(?:not|lambda|if|and|or|await)\b")
+
+
+@contextlib.contextmanager
+def _bounded(text: str, path: str | None) -> Iterator[None]:
+    """Turn a parser or visitor that overflows Python's stack into a located error.
+
+    Python compiles expressions nested far deeper than the recursion limit
+    lets a tree walker (libcst's, ast's constructor) descend: 150 nested
+    lists, 2,000 unary minus signs, a sum of 50,000 terms. Such a file cannot
+    be edited safely; the error names the line that nests deepest.
+    """
+    try:
+        yield
+    except (RecursionError, MemoryError) as exc:
+        counts = [len(_NESTING.findall(line)) for line in text.splitlines()] or [0]
+        line = counts.index(max(counts)) + 1
+        raise ParseError(
+            f"{_file_name(path)} nests an expression too deeply for epmigrate to edit "
+            f"({type(exc).__name__}; the deepest is around line {line})",
+            path=path,
+            line=line,
+            hint="add the entry points by hand, or move that expression out of setup.py "
+            "(into a module it imports, or a data file it reads); nothing was written",
+        ) from exc
 
 
 def _parse(text: str, path: str | None) -> cst.Module:
@@ -213,7 +241,9 @@ def find_setup_call(text: str, *, path: str | None = None) -> SetupCall | None:
 
     Raises :class:`~epmigrate.errors.ParseError` when ``text`` is not Python.
     """
-    found = _scan(_strip_bom(text)[1], path).finder.found
+    body = _strip_bom(text)[1]
+    with _bounded(body, path):
+        found = _scan(body, path).finder.found
     return found[0].info if found else None
 
 
@@ -272,7 +302,9 @@ def existing_entry_points(text: str, *, path: str | None = None) -> dict[str, di
     setup() call or without ``entry_points=`` has none. Raises
     :class:`~epmigrate.errors.ParseError` when ``text`` is not Python.
     """
-    return _existing(_scan(_strip_bom(text)[1], path))
+    body = _strip_bom(text)[1]
+    with _bounded(body, path):
+        return _existing(_scan(body, path))
 
 
 # --------------------------------------------------------------------------
@@ -698,6 +730,14 @@ def add_entry_points(
     for spec in specs:
         validate(spec)
     bom, body = _strip_bom(text)
+    with _bounded(body, path):
+        return _add(bom, body, specs, replace=replace, path=path)
+
+
+def _add(
+    bom: str, body: str, specs: Sequence[EntryPointSpec], *, replace: bool, path: str | None
+) -> EditResult:
+    text = bom + body
     parsed = _scan(body, path)
     name = _file_name(path)
     found = parsed.finder.found

@@ -17,11 +17,11 @@ The rules, from what setuptools and pbr do:
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from epmigrate.errors import TargetError, toml_error
+from epmigrate.config import read_toml
+from epmigrate.errors import TargetError
 from epmigrate.fileio import read_text
 from epmigrate.write import setupcfg, setuppy
 
@@ -88,10 +88,7 @@ def _read_project(root: str) -> _Project:
     path = os.path.join(root, "pyproject.toml")
     if os.path.isfile(path):
         text = read_text(path).text
-        try:
-            pyproject = tomllib.loads(text.removeprefix("\ufeff"))
-        except tomllib.TOMLDecodeError as exc:
-            raise toml_error(exc, path) from exc
+        pyproject = read_toml(text.removeprefix("\ufeff"), path)
     call = None
     setup_py_text = None
     path = os.path.join(root, "setup.py")
