@@ -154,6 +154,15 @@ def choose(root: str) -> Target:
     if project.pyproject is not None:
         backend = project.pyproject.get("build-system", {}).get("build-backend", "setuptools")
         section = "[entry_points]" if project.uses_pbr else "[options.entry_points]"
+        if project.has_project_table:
+            # Only a dynamic entry-points field gets here.
+            raise TargetError(
+                f"{project.path('pyproject.toml')} lists entry-points in [project] dynamic, "
+                f"so the build ({backend}) takes them from setup.cfg or setup.py, and "
+                f"{root} has neither: they belong in {project.path('setup.cfg')} {section}",
+                hint="create setup.cfg with a [metadata] section and run again (or take "
+                "entry-points out of dynamic to write them into pyproject.toml)",
+            )
         raise TargetError(
             f"{project.path('pyproject.toml')} has no [project] table, so the build "
             f"({backend}) does not read entry points from it: they belong in "
