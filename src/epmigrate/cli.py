@@ -152,6 +152,9 @@ def scan_command(
         section = target.setup_cfg_section(result.paths[0]) if fmt == "ini" else ""
     except EpmigrateError as exc:
         raise UsageError(str(exc)) from exc
+    if fmt != "json" and hasattr(sys.stdout, "reconfigure"):
+        # A name the locale's encoding cannot spell is escaped, not a crash.
+        sys.stdout.reconfigure(errors="backslashreplace")
     if fmt == "json":
         click.echo(report.render_json(result), nl=False)
     elif fmt == "ini":

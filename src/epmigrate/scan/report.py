@@ -37,8 +37,40 @@ def to_json(result: ScanResult) -> dict[str, Any]:
 
 
 def render_json(result: ScanResult) -> str:
-    """JSON text, indented, ending with a newline."""
-    return json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+    """JSON text, indented, ending with a newline; ASCII only, so valid in any locale.
+
+    Strings hold a name that is not valid UTF-8 the way the text report
+    shows it (each such byte as ``\\xHH``; see docs/scan-json.md).
+    """
+    return json.dumps(_printable_json(to_json(result)), indent=2, ensure_ascii=True) + "\n"
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes of a name that is not UTF-8 shown as ``\\xHH``.
+
+    Python reads such a name from the file system with each undecodable byte
+    as a lone surrogate (PEP 383), which no strict encoder writes and which
+    ``surrogateescape`` writes back as the raw byte; either way the output
+    would break (a crash, or a file that is not UTF-8). A backslash already in
+    a name is left as it is.
+    """
+    if text.isascii() or not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _printable_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(k): _printable_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable_json(v) for v in value]
+    return value
 
 
 def summary_counts(result: ScanResult) -> dict[str, int]:
@@ -70,7 +102,10 @@ def render_text(result: ScanResult) -> str:
         status = _FILE_STATUS.get(f.code)
         if status is not None and f.path not in shown:
             rows.append((f.path, "-", "-", "-", status))
-    rows.sort(key=lambda r: r[0])
+    rows = sorted(
+        ((printable(a), printable(b), printable(c), printable(d), e) for a, b, c, d, e in rows),
+        key=lambda r: r[0],
+    )
     header = ("FILE", "CLASS", "ENTRY POINT", "ALIAS", "STATUS")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     lines = []
@@ -84,10 +119,12 @@ def render_text(result: ScanResult) -> str:
     counts = summary_counts(result)
     lines.append("")
     lines.append(
-        f"{counts['files']} files, {counts['loaded']} loaded, {counts['never-loaded']} never "
-        f"loaded, {counts['unverified']} unverified, {counts['not-extension']} rejected; "
-        f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
-        f"(profile {result.profile}, group {result.group})"
+        printable(
+            f"{counts['files']} files, {counts['loaded']} loaded, {counts['never-loaded']} never "
+            f"loaded, {counts['unverified']} unverified, {counts['not-extension']} rejected; "
+            f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
+            f"(profile {result.profile}, group {result.group})"
+        )
     )
     return "\n".join(lines) + "\n"
 
@@ -95,7 +132,7 @@ def render_text(result: ScanResult) -> str:
 def finding_line(f: Finding) -> str:
     """``path:line: severity CODE name: message``, as ``scan`` prints a finding."""
     where = f"{f.path}:{f.line}" if f.line is not None else f.path
-    return f"{where}: {f.severity} {f.code} {codes.ALL[f.code]}: {f.message}"
+    return printable(f"{where}: {f.severity} {f.code} {codes.ALL[f.code]}: {f.message}")
 
 
 def render_ini(result: ScanResult, section: str = "options.entry_points") -> str:
@@ -103,4 +140,4 @@ def render_ini(result: ScanResult, section: str = "options.entry_points") -> str
     entries = sorted(result.entry_points, key=lambda s: s.name)
     lines = [f"[{section}]", f"{result.group} ="]
     lines.extend(f"    {ep.line}" for ep in entries)
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
