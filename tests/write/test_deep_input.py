@@ -16,13 +16,13 @@ import pytest
 
 from tests.write.test_write_command import ARGS, make_service
 
-SETUP_TAIL = "from setuptools import setup\nsetup(name='svc')\n"
-DEEP_SETUP_PY = {
-    "150 nested lists": "x = " + "[" * 150 + "]" * 150 + "\n",
-    "2000 unary minus": "x = " + "-" * 2000 + "1\n",
-    "50000 terms": "x = " + " + ".join(["1"] * 50000) + "\n",
+DEEP = {
+    "150 nested lists": "[" * 150 + "]" * 150,
+    "2000 unary minus": "-" * 2000 + "1",
+    "50000 terms": " + ".join(["1"] * 50000),
 }
 PROJECT = '[project]\nname = "svc"\nversion = "1"\n\n'
+HEAD = "import os\nfrom setuptools import setup\n"
 
 
 def epmigrate(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -39,21 +39,45 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("body", DEEP_SETUP_PY.values(), ids=DEEP_SETUP_PY.keys())
-def test_deep_setup_py_is_a_located_error(tmp_path: Path, body: str) -> None:
-    make_service(tmp_path)
-    setup_py = tmp_path / "setup.py"
-    setup_py.write_text("import os\n" + body + SETUP_TAIL)
-    before = digest(setup_py)
-    done = epmigrate(tmp_path, "write", *ARGS)
+def assert_located(done: subprocess.CompletedProcess[str], line: int) -> None:
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith(
-        "Error: ./setup.py:2: setup.py nests an expression too deeply for epmigrate to edit "
-        "(RecursionError; the deepest is around line 2)\n"
+        f"Error: ./setup.py:{line}: setup.py nests an expression too deeply for epmigrate "
+        f"to edit (RecursionError; the deepest is around line {line})\n"
         "  hint: add the entry points by hand, or move that expression out of setup.py"
     ), done.stderr
+
+
+@pytest.mark.parametrize("expr", DEEP.values(), ids=DEEP.keys())
+def test_deep_expression_in_setup_call_is_a_located_error(tmp_path: Path, expr: str) -> None:
+    make_service(tmp_path)
+    setup_py = tmp_path / "setup.py"
+    setup_py.write_text(HEAD + f"setup(\n    name='svc',\n    data={expr},\n)\n")
+    before = digest(setup_py)
+    assert_located(epmigrate(tmp_path, "write", *ARGS), 5)
     assert digest(setup_py) == before
+
+
+@pytest.mark.parametrize("expr", DEEP.values(), ids=DEEP.keys())
+def test_deep_expression_elsewhere_is_edited_around_or_located(tmp_path: Path, expr: str) -> None:
+    # Only the setup() call is read with libcst; Python's own parser reads the
+    # rest, and refuses (as a located error) only what it cannot build a tree of.
+    make_service(tmp_path)
+    setup_py = tmp_path / "setup.py"
+    text = HEAD + f"DATA = {expr}\nsetup(name='svc')\n"
+    setup_py.write_text(text)
+    done = epmigrate(tmp_path, "write", *ARGS)
+    if expr.startswith("1 + "):
+        assert_located(done, 3)
+        assert setup_py.read_text() == text
+        return
+    assert done.returncode == 0, done.stderr
+    assert setup_py.read_text() == HEAD + f"DATA = {expr}\n" + (
+        "setup(name='svc', entry_points={\n    'svc.api.extensions': [\n"
+        "        'alpha = svc.extensions.alpha:Alpha',\n"
+        "        'beta = svc.extensions.beta:Beta',\n    ],\n})\n"
+    )
 
 
 def deep_array(levels: int) -> str:
