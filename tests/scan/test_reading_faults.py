@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,7 @@ import pytest
 from epmigrate.scan import Cache, ScanResult, scan
 from tests.scan.test_adversarial import BASE, REPO, extension, make_tree
 
-
-@pytest.fixture(autouse=True)
-def deadline() -> Iterator[None]:
-    """Fail a test that hangs instead of hanging the suite."""
-
-    def expired(signum: int, frame: object) -> None:
-        pytest.fail("the scan did not finish in 60 s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(60)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("deadline")
 
 
 SCAN = (sys.executable, "-m", "epmigrate", "scan", "--format", "json", "--no-cache")
@@ -62,22 +47,30 @@ def entries(directory: Path) -> list[Path]:
 # -- reading scanned files -------------------------------------------------------------
 
 
-def test_file_exchanged_for_a_fifo_after_lstat_is_a_finding(
-    ext: Path, monkeypatch: pytest.MonkeyPatch
+def swap_after_lstat(
+    monkeypatch: pytest.MonkeyPatch, victim: Path, make: Callable[[Path], None]
 ) -> None:
-    victim = ext / "victim.py"
+    """Write ``victim`` as an extension, and replace it with ``make`` just after
+    the scanner's ``lstat`` of it: the window between listing and opening."""
     victim.write_text(extension("Victim", "victim"))
     real_lstat = os.lstat
 
     def lstat_then_swap(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
         st = real_lstat(path, *args, **kwargs)
         if os.fspath(path) == str(victim) and stat.S_ISREG(st.st_mode):
-            # The race: a regular file when listed, a FIFO when opened.
             os.unlink(victim)
-            os.mkfifo(victim)
+            make(victim)
         return st
 
     monkeypatch.setattr(os, "lstat", lstat_then_swap)
+
+
+def test_file_exchanged_for_a_fifo_after_lstat_is_a_finding(
+    ext: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    victim = ext / "victim.py"
+    # The race: a regular file when listed, a FIFO when opened.
+    swap_after_lstat(monkeypatch, victim, os.mkfifo)
     result = run_scan(ext)
     (found,) = [f for f in result.findings if f.path == str(victim)]
     assert found.code == "EPM004"
@@ -89,19 +82,9 @@ def test_file_exchanged_for_a_link_after_lstat_is_not_followed(
     ext: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     victim = ext / "victim.py"
-    victim.write_text(extension("Victim", "victim"))
     elsewhere = tmp_path / "elsewhere.py"
     elsewhere.write_text(extension("Victim", "forged"))
-    real_lstat = os.lstat
-
-    def lstat_then_swap(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-        st = real_lstat(path, *args, **kwargs)
-        if os.fspath(path) == str(victim) and stat.S_ISREG(st.st_mode):
-            os.unlink(victim)
-            os.symlink(elsewhere, victim)
-        return st
-
-    monkeypatch.setattr(os, "lstat", lstat_then_swap)
+    swap_after_lstat(monkeypatch, victim, lambda p: os.symlink(elsewhere, p))
     result = run_scan(ext)
     (found,) = [f for f in result.findings if f.path == str(victim)]
     assert found.code == "EPM003"

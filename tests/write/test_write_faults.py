@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import stat
 import struct
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,24 +19,11 @@ from epmigrate import fileio
 from epmigrate.errors import WriteError
 from epmigrate.fileio import TEMP_SUFFIX, read_text, remove_stale_temps, write_text
 from epmigrate.write import run
+from tests.scan.conftest import NEUTRON_EXT
 from tests.write.test_write_command import ARGS, BASE, SETUP_CFG, make_service
 from tests.write.test_write_command import run as run_cli
 
-
-@pytest.fixture(autouse=True)
-def deadline() -> Iterator[None]:
-    """Fail a test that hangs instead of hanging the suite."""
-
-    def expired(signum: int, frame: object) -> None:
-        pytest.fail("the test did not finish in 60 s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(60)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("deadline")
 
 
 def temps(directory: Path) -> list[str]:
@@ -279,15 +264,7 @@ def test_a_fifo_target_is_refused_without_hanging(tmp_path: Path) -> None:
         read_text(str(fifo))
 
 
-DUP_ROUTER = (
-    Path(__file__).resolve().parents[1]
-    / "data"
-    / "neutron_style"
-    / "project"
-    / "neutron"
-    / "extensions"
-    / "dup_router.py"
-)
+DUP_ROUTER = NEUTRON_EXT / "dup_router.py"
 
 
 def test_new_package_refuses_links_that_leave_the_directory(tmp_path: Path) -> None:
