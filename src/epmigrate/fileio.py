@@ -211,6 +211,16 @@ def lock(path: str, timeout: float = LOCK_TIMEOUT) -> Iterator[Locked]:
                         ) from None
                     time.sleep(delay)
                     delay = min(delay * 2, 0.05)
+                except OSError as exc:
+                    if exc.errno not in _NO_FLOCK:
+                        raise
+                    # NFS maps flock to a byte-range lock, which wants a
+                    # descriptor open for writing; a file system without
+                    # locks gets the checks made under the lock, unlocked.
+                    fd = _reopen_for_lock(real, fd)
+                    if fd < 0:
+                        fd = _open_regular(real)
+                        break
             # The lock is on the inode we opened: still the file the name leads to?
             held = os.fstat(fd)
             try:
@@ -222,7 +232,26 @@ def lock(path: str, timeout: float = LOCK_TIMEOUT) -> Iterator[Locked]:
                 yield Locked(path, real, fd)
                 return
         finally:
-            os.close(fd)  # also releases the lock
+            if fd >= 0:
+                os.close(fd)  # also releases the lock
+
+
+_NO_FLOCK = {errno.EBADF, errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
+
+
+def _reopen_for_lock(real: str, fd: int) -> int:
+    """``fd`` closed and ``real`` opened for writing and locked; ``-1`` when that fails."""
+    os.close(fd)
+    try:
+        fd = os.open(real, os.O_RDWR | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return -1
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        return -1
+    return fd
 
 
 def write_text(snapshot: Snapshot, text: str, *, force: bool = False) -> None:
