@@ -16,9 +16,9 @@ import click._termui_impl
 from epmigrate import __version__
 from epmigrate.__main__ import VERSION_MESSAGE
 from epmigrate.errors import EpmigrateError
+from epmigrate.loader.verify import verify_command
 from epmigrate.model import Severity
 from epmigrate.profiles import available_profiles
-from epmigrate.verify import verify_command
 
 if TYPE_CHECKING:
     from epmigrate.config import Defaults
@@ -132,7 +132,6 @@ def scan_command(
     findings, 2 usage error.
     """
     from epmigrate.scan import Cache, report, scan
-    from epmigrate.write import target
 
     try:
         settings = _project_settings(
@@ -149,7 +148,11 @@ def scan_command(
             cache=None if no_cache else Cache(),
             progress=_progress(),
         )
-        section = target.setup_cfg_section(result.paths[0]) if fmt == "ini" else ""
+        section = ""
+        if fmt == "ini":
+            from epmigrate.write import target
+
+            section = target.setup_cfg_section(result.paths[0])
     except EpmigrateError as exc:
         raise UsageError(str(exc)) from exc
     if fmt != "json" and hasattr(sys.stdout, "reconfigure"):
@@ -159,6 +162,10 @@ def scan_command(
         click.echo(report.render_json(result), nl=False)
     elif fmt == "ini":
         click.echo(report.render_ini(result, section), nl=False)
+        # The section has no room for findings: warnings and errors go to stderr.
+        for f in result.findings:
+            if f.severity is not Severity.INFO:
+                click.echo(report.finding_line(f), err=True)
     else:
         click.echo(report.render_text(result), nl=False)
     sys.exit(1 if result.has_errors else 0)
@@ -189,6 +196,11 @@ def scan_command(
     "--force", is_flag=True, help="Write to TARGET even if the build ignores it or it is read-only."
 )
 @click.option(
+    "--allow-unverified",
+    is_flag=True,
+    help="Exit 0 although some extensions could not be verified (they get no entry point).",
+)
+@click.option(
     "--new-package",
     metavar="DIST_NAME",
     help="Make the loose files of --path an installable package in TARGET (a new directory).",
@@ -206,6 +218,7 @@ def write_command(
     check: bool,
     replace: bool,
     force: bool,
+    allow_unverified: bool,
     new_package: str | None,
 ) -> None:
     """Write entry points for the extensions found in the legacy directories.
@@ -215,9 +228,9 @@ def write_command(
     [tool.epmigrate] in pyproject.toml or [tool:epmigrate] in setup.cfg.
 
     Exit status: 0 written or nothing to change, 1 error (or, with --check,
-    the file would change; or the scan has error findings: the other files'
-    entry points are still written, the findings listed on stderr), 2 usage
-    error.
+    the file would change; or the scan has error findings or extensions it
+    could not verify, unless --allow-unverified: the other files' entry points
+    are still written, the findings listed on stderr), 2 usage error.
     """
     import os
 
@@ -264,11 +277,17 @@ def write_command(
                 f"created {made.root}: package {made.package} with "
                 f"{len(made.entry_points)} entry points; install it with: pip install {made.root}"
             )
+            unverified = _unverified(made.scan) if made.scan else 0
+            _closing(0, unverified, allow_unverified)
+            if unverified and not allow_unverified:
+                sys.exit(1)
             return
         outcome = run.prepare(request)
     except EpmigrateError as exc:
         raise click.ClickException(str(exc)) from exc
     errors = _scan_errors(outcome.scan)
+    unverified = _unverified(outcome.scan)
+    failed = bool(errors) or (bool(unverified) and not allow_unverified)
     if not dry_run and not check:
         click.echo(f"target: {outcome.target.where}: {outcome.target.reason}", err=True)
     if dry_run or check:
@@ -279,9 +298,10 @@ def write_command(
                 "run 'epmigrate write' to write them",
                 err=True,
             )
+            _closing(errors, unverified, allow_unverified)
             sys.exit(1)
-        if errors:
-            click.echo(_errors_message(errors), err=True)
+        _closing(errors, unverified, allow_unverified)
+        if failed:
             sys.exit(1)
         return
     try:
@@ -292,16 +312,52 @@ def write_command(
         click.echo(f"wrote {outcome.added} entry points to {outcome.target.where}")
     else:
         click.echo(f"{outcome.target.where} already has all {len(outcome.specs)} entry points")
-    if errors:
-        click.echo(_errors_message(errors), err=True)
+    _closing(errors, unverified, allow_unverified)
+    if failed:
         sys.exit(1)
 
 
-def _errors_message(errors: int) -> str:
-    return (
-        f"{errors} error finding(s) above: the legacy loader fails on them too (files it "
-        "cannot run get no entry point); fix them and run 'epmigrate write' again"
-    )
+def _closing(errors: int, unverified: int, allowed: bool) -> None:
+    """The closing lines on stderr for error findings and unverified extensions."""
+    if errors:
+        click.echo(
+            f"{errors} error finding(s) above: the legacy loader fails on them too (files it "
+            "cannot run get no entry point); fix them and run 'epmigrate write' again",
+            err=True,
+        )
+    if unverified:
+        if allowed:
+            effect = "left out, as --allow-unverified asks"
+        else:
+            effect = (
+                "left out, so the migration is incomplete; fix them, or pass "
+                "--allow-unverified to accept the partial write"
+            )
+        click.echo(
+            f"{unverified} extension(s) above could not be verified and got no entry point: "
+            f"{effect}",
+            err=True,
+        )
+
+
+def _unverified(result: ScanResult) -> int:
+    """Name each unverified extension on stderr with its reason and the fix; their count."""
+    from epmigrate.scan import codes
+    from epmigrate.write.run import unverified_hint
+
+    unverified = result.unverified
+    if not unverified:
+        return 0
+    reasons = {
+        (f.path, f.line): f.message
+        for f in result.findings
+        if f.code in (codes.BASE_UNRESOLVED, codes.DECORATED)
+    }
+    for ext in unverified:
+        reason = reasons.get((ext.path, ext.line), ext.alias_reason or "no reason known")
+        click.echo(f"{ext.path}:{ext.line}: unverified {ext.class_name}: {reason}", err=True)
+    click.echo(f"hint: {unverified_hint(result)}", err=True)
+    return len(unverified)
 
 
 def _project_settings(

@@ -113,7 +113,7 @@ def test_scan_walks_contrib_recursively_and_resolves_class_attribute_aliases(
     }
     assert found == {name: (*spec, "loaded") for name, spec in EXTENSIONS.items()}
     assert [(f["code"], f["path"]) for f in report["findings"]] == [
-        ("EPM101", "cinder_style/api/contrib/resource_common_manage.py")
+        ("EPM114", "cinder_style/api/contrib/resource_common_manage.py")
     ]
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
+import sys
 import textwrap
+import venv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,3 +152,36 @@ def plain_legacy(tmp_path: Path) -> Path:
     (directory / "_private.py").write_text("raise SystemExit('never run')\n")
     (directory / "README.txt").write_text("not an extension\n")
     return directory
+
+
+OPENSTACK = ("cinder==23.0.0", "neutron==23.0.0")
+"""Real releases of the services whose own loaders are the oracles (2023.2)."""
+
+
+@pytest.fixture(scope="session")
+def openstack_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtualenv of its own with Cinder and Neutron from PyPI, with their dependencies.
+
+    The service's environment: no epmigrate in it. Installed once per
+    session (one resolution for both services); skipped when PyPI cannot be
+    reached or the install fails.
+    """
+    try:
+        socket.create_connection(("pypi.org", 443), timeout=5).close()
+    except OSError:
+        pytest.skip("PyPI cannot be reached: real Cinder and Neutron cannot be installed")
+    root = tmp_path_factory.mktemp("openstack-venv")
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(root)
+    python = root / "bin" / "python"
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "--python", str(python), "install", "-q"),
+            *("--disable-pip-version-check", *OPENSTACK, "stevedore"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"{' '.join(OPENSTACK)} could not be installed: {done.stderr.strip()[-300:]}")
+    return python

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import stevedore
 from click.testing import CliRunner, Result
 
-from epmigrate.verify import ParityReport, ParityRow, verify_command, verify_parity
+import epmigrate
+from epmigrate.loader.verify import ParityReport, ParityRow, verify_command, verify_parity
 from tests.loader.conftest import DemoInstall
 
 
@@ -181,3 +189,206 @@ def test_an_interpreter_that_cannot_run_is_a_clear_error(tmp_path: Path) -> None
     result = invoke("g", "--legacy-path", str(tmp_path), "--python", str(tmp_path / "nopython"))
     assert result.exit_code == 2
     assert "cannot run the target interpreter" in result.output
+
+
+# -- the service's environment, its start-up code, hostile files -----------------
+
+
+@pytest.mark.venv
+def test_system_exit_or_keyboard_interrupt_in_a_legacy_file_is_that_files_failure(
+    demo: DemoInstall, plain_legacy: Path
+) -> None:
+    (plain_legacy / "exits.py").write_text("raise SystemExit(3)\n")
+    (plain_legacy / "interrupts.py").write_text("raise KeyboardInterrupt\n")
+    result = invoke(
+        "hybrid.demo", "--legacy-path", str(plain_legacy), "--python", str(demo.venv.python)
+    )
+    assert result.exit_code == 1, result.output
+    assert "  exits: the legacy file fails to load (SystemExit: 3); cannot compare" in result.output
+    assert (
+        "  interrupts: the legacy file fails to load (KeyboardInterrupt); cannot compare"
+        in result.output
+    )
+    assert "  outside: no entry point provides it" in result.output
+
+
+@pytest.fixture
+def start_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A service module ``svc_start`` whose ``start()`` must run before its extensions import."""
+    lib = tmp_path / "svc_lib"
+    lib.mkdir()
+    (lib / "svc_start.py").write_text(
+        "READY = False\n\ndef start():\n    global READY\n    READY = True\n\n"
+        "def broken():\n    raise RuntimeError('no database')\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(lib))
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "needs.py").write_text(
+        "import svc_start\nassert svc_start.READY, 'start-up code has not run'\n"
+        "class Needs:\n    alias = 'needs'\n"
+    )
+    return legacy
+
+
+@pytest.mark.venv
+def test_setup_runs_the_services_start_up_code_before_the_legacy_files(
+    demo: DemoInstall, start_up: Path
+) -> None:
+    args = ["hybrid.demo", "--legacy-path", str(start_up), "--python", str(demo.venv.python)]
+    before = invoke(*args)
+    assert before.exit_code == 1
+    assert "needs: the legacy file fails to load (AssertionError: start-up code has not run)" in (
+        before.output
+    )
+    after = invoke(*args, "--setup", "svc_start:start")
+    assert after.exit_code == 1, after.output
+    assert "  needs: no entry point provides it" in after.output
+    assert "fails to load" not in after.output
+    failed = invoke(*args, "--setup", "svc_start:start", "--setup", "svc_start:broken")
+    assert failed.exit_code == 2
+    assert "Error: --setup svc_start:broken failed: RuntimeError: no database" in failed.output
+    malformed = invoke(*args, "--setup", "svc_start")
+    assert malformed.exit_code == 2
+    assert "--setup 'svc_start' is not MODULE:FUNCTION" in malformed.output
+
+
+@pytest.mark.venv
+def test_the_child_sees_nothing_of_epmigrates_own_installation(tmp_path: Path) -> None:
+    # epmigrate installed (not editable) into a site directory that also holds
+    # stevedore and a distribution declaring the group: a service interpreter
+    # without any of them must not see them through epmigrate.
+    site = tmp_path / "site"
+    shutil.copytree(Path(epmigrate.__file__).parent, site / "epmigrate")
+    shutil.copytree(Path(stevedore.__file__).parent, site / "stevedore")
+    ghost = site / "ghost-1.0.dist-info"
+    ghost.mkdir()
+    (ghost / "METADATA").write_text("Metadata-Version: 2.1\nName: ghost\nVersion: 1.0\n")
+    (ghost / "entry_points.txt").write_text("[ghost.group]\nalpha = json:JSONDecoder\n")
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "alpha.py").write_text("from json import JSONDecoder as Alpha\n")
+    os.chmod(tmp_path, 0o755)
+    bare = tmp_path / "service"
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(bare)
+    code = (
+        f"import sys; sys.path.insert(0, {str(site)!r}); "
+        "from epmigrate.cli import cli; sys.exit(cli())"
+    )
+    done = subprocess.run(
+        [
+            *(sys.executable, "-c", code, "verify", "ghost.group"),
+            *("--legacy-path", str(legacy), "--python", str(bare / "bin" / "python")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"stevedore is not importable by {bare / 'bin' / 'python'}" in done.stderr
+
+
+# -- --format json -------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "loader.md"
+
+
+def documented_schema() -> dict[str, object]:
+    text = DOCS.read_text()
+    section = text[text.index("### `--format json`") :]
+    block = section[section.index("```json\n") + len("```json\n") :]
+    loaded: dict[str, object] = json.loads(block[: block.index("```")])
+    return loaded
+
+
+_TYPES: dict[str, Callable[[object], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def validate(value: object, schema: dict[str, Any], where: str = "$") -> None:
+    """The subset of JSON Schema the documented schema uses; raises AssertionError."""
+    if "enum" in schema:
+        assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        assert any(_TYPES[k](value) for k in kinds), f"{where}: {value!r} is not {kinds}"
+    if isinstance(value, dict):
+        for key in schema.get("required", []):
+            assert key in value, f"{where}: {key!r} missing"
+        for key, sub in schema.get("properties", {}).items():
+            if key in value:
+                validate(value[key], sub, f"{where}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            validate(item, schema["items"], f"{where}[{i}]")
+
+
+def test_the_documented_schema_rejects_what_it_should() -> None:
+    schema = documented_schema()
+    with pytest.raises(AssertionError, match="'profile' missing"):
+        validate({"schema": 1, "group": "g"}, schema)
+    base: dict[str, object] = {
+        "schema": 1,
+        "group": "g",
+        "profile": "neutron",
+        "python": "python",
+        "directories": [],
+        "setup": [],
+        "ok": True,
+        "error": None,
+        "rows": [],
+        "problems": [],
+    }
+    validate(base, schema)
+    with pytest.raises(AssertionError, match=r"\$\.ok"):
+        validate({**base, "ok": "yes"}, schema)
+    with pytest.raises(AssertionError, match=r"\$\.rows\[0\]: 'entry_point_name' missing"):
+        validate({**base, "rows": [{"name": "x"}]}, schema)
+
+
+@pytest.mark.venv
+def test_json_output_follows_the_documented_schema(demo: DemoInstall, plain_legacy: Path) -> None:
+    schema = documented_schema()
+    ok = invoke(
+        "hybrid.verified",
+        "--legacy-path",
+        str(demo.package_dir / "verified"),
+        "--python",
+        str(demo.venv.python),
+        "--format",
+        "json",
+    )
+    assert ok.exit_code == 0
+    document = json.loads(ok.output)
+    validate(document, schema)
+    assert document["ok"] is True and document["problems"] == []
+    assert [(r["name"], r["same_object"], r["problem"]) for r in document["rows"]] == [
+        ("alpha", True, None)
+    ]
+    failing = invoke(
+        "hybrid.demo",
+        "--legacy-path",
+        str(plain_legacy),
+        "--python",
+        str(demo.venv.python),
+        "--format",
+        "json",
+    )
+    assert failing.exit_code == 1
+    document = json.loads(failing.output)
+    validate(document, schema)
+    assert document["ok"] is False
+    assert {"name": "outside", "problem": "no entry point provides it"} in document["problems"]
+    broken = invoke("g", "--legacy-path", str(plain_legacy / "gone"), "--format", "json")
+    assert broken.exit_code == 2
+    document = json.loads(broken.output)
+    validate(document, schema)
+    assert document["ok"] is None
+    assert document["error"] == "legacy path is not a directory"
+    assert document["path"] == str(plain_legacy / "gone")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from tests.scan.conftest import CINDER_CONTRIB, TROVE_ROUTES, scan_json
@@ -45,7 +46,11 @@ def test_nova_recursive_dotted_underscore_and_class_attribute_alias() -> None:
         "_underscored = cinder.api.contrib._underscored:_underscored"
     )
     found = {(f["code"], os.path.basename(f["path"])) for f in doc["findings"]}
-    assert ("EPM101", "resource_common_manage.py") in found
+    # Cinder's loader never imports the file on its FILES_TO_SKIP list.
+    assert ("EPM114", "resource_common_manage.py") in found
+    (skipped,) = [f for f in doc["findings"] if f["code"] == "EPM114"]
+    assert "Cinder's FILES_TO_SKIP" in skipped["message"]
+    assert "Did not find expected name" not in json.dumps(doc)
     assert ("EPM109", "delegating") in found
     # notpkg/ has no __init__.py: os.walk loaders never descend into it.
     assert not any("notpkg" in e["path"] for e in doc["extensions"])
@@ -72,3 +77,20 @@ def test_subclass_profile_finds_every_concrete_subclass() -> None:
     names = sorted(e["class"] for e in doc["extensions"])
     # Any file name, recursive (the delegating package included).
     assert names == ["Backup_project_attribute", "Hosts", "Inner", "Nested_thing", "_underscored"]
+
+
+def test_a_nova_tree_scanned_with_the_neutron_profile_suggests_the_nova_profile() -> None:
+    code, doc = scan_json(str(CINDER_CONTRIB))
+    assert code == 0
+    rejected = [e for e in doc["extensions"] if e["status"] == "not-extension"]
+    assert len(rejected) == 2
+    (hint,) = [f for f in doc["findings"] if f["code"] == "EPM113"]
+    assert hint["message"] == (
+        "2 classes derive from cinder.api.extensions.ExtensionDescriptor, a base of profile "
+        "'nova', not of profile 'neutron': if that is this tree's loader, scan with "
+        "--profile nova"
+    )
+    # Under the profile it names, the hint is gone and the classes load.
+    code, doc = scan_json(str(CINDER_CONTRIB), "--profile", "nova")
+    assert not [f for f in doc["findings"] if f["code"] == "EPM113"]
+    assert {e["status"] for e in doc["extensions"]} == {"loaded"}

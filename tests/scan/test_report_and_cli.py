@@ -100,10 +100,10 @@ def test_text_report_rows_findings_and_summary() -> None:
         "loaded",
     ]
     helper = next(line for line in lines if "resource_common_manage.py" in line)
-    assert helper.split()[-1] == "helper"
+    assert helper.split()[-1] == "skipped"
     assert "Findings:" in lines
     assert lines[-1] == (
-        "5 files, 4 loaded, 0 never loaded, 0 unverified, 0 rejected; 0 errors, 0 warnings, "
+        "4 files, 4 loaded, 0 never loaded, 0 unverified, 0 rejected; 0 errors, 0 warnings, "
         "2 notes (profile nova, group cinder.api.extensions)"
     )
 
@@ -229,3 +229,30 @@ def test_a_broken_project_table_is_ignored_when_paths_are_given(
     without = run_cli("scan")
     assert without.exit_code == 2
     assert "pyproject.toml:1:9: pyproject.toml is not valid TOML" in without.output
+
+
+def test_ini_format_says_what_it_leaves_out(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    (pkg / "ext").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "ext" / "__init__.py").write_text("")
+    (pkg / "base.py").write_text("class ExtensionDescriptor:\n    pass\n")
+    (pkg / "ext" / "good.py").write_text(
+        "from pkg import base\n\n\nclass Good(base.ExtensionDescriptor):\n"
+        "    def get_alias(self):\n        return compute()\n"
+    )
+    (pkg / "ext" / "odd.py").write_text(
+        "from pkg import base\n\n\n@unknown_decorator\nclass Odd(base.ExtensionDescriptor):\n"
+        "    pass\n"
+    )
+    result = run_cli(
+        "scan", str(pkg / "ext"), "--base", "pkg.base.ExtensionDescriptor", "--format", "ini"
+    )
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "    good = pkg.ext.good:Good" in lines
+    assert f"# left out, unverified: {pkg / 'ext' / 'odd.py'}:5: Odd" in lines
+    assert (
+        "warning EPM111 decorated-class: Odd is decorated with @unknown_decorator" in result.stderr
+    )
+    assert "warning EPM112 alias-unknown: the alias of Good cannot be told" in result.stderr

@@ -11,7 +11,7 @@ stay import-light (no libcst, click or tomlkit).
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from epmigrate.errors import ProfileError
 from epmigrate.profiles.base import Delegated, LegacyFile, Profile, split_path_list
@@ -22,11 +22,33 @@ __all__ = [
     "LegacyFile",
     "Profile",
     "available_profiles",
+    "builtin_profiles",
     "get_profile",
     "split_path_list",
 ]
 
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoints
+
 GROUP = "epmigrate.profiles"
+
+
+def entry_points(*, group: str, name: str | None = None) -> EntryPoints:
+    """The group's entry points (``importlib.metadata``, imported only when asked)."""
+    from importlib.metadata import entry_points as find
+
+    return find(group=group, name=name) if name is not None else find(group=group)
+
+
+_BUILTIN = ("neutron", "neutron_legacy", "oslo_incubator", "nova", "subclass")
+_BUILTIN_NAMES = {module.replace("_", "-"): module for module in _BUILTIN}
+
+
+def builtin_profiles() -> list[Profile]:
+    """The profiles epmigrate ships, imported directly (no metadata is read)."""
+    from importlib import import_module
+
+    return [import_module(f"epmigrate.profiles.{name}").PROFILE for name in _BUILTIN]
 
 
 def available_profiles() -> dict[str, Profile]:
@@ -35,16 +57,25 @@ def available_profiles() -> dict[str, Profile]:
     A plugin that fails to load or is not a :class:`Profile` raises
     :class:`ProfileError` naming the entry point, rather than vanishing.
     """
-    found: dict[str, Profile] = {}
+    found: dict[str, Profile] = {p.name: p for p in builtin_profiles()}
     for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-        found.setdefault(ep.name, _load(ep.name, ep.value, ep.load))
-    return found
+        if ep.name not in found:
+            found[ep.name] = _load(ep.name, ep.value, ep.load)
+    return dict(sorted(found.items()))
 
 
 def get_profile(profile: str | Profile) -> Profile:
     """The profile named ``profile`` (a :class:`Profile` is returned as is)."""
     if isinstance(profile, Profile):
         return profile
+    builtin = _BUILTIN_NAMES.get(profile)
+    if builtin is not None:
+        # Built-in names resolve without reading any distribution's metadata
+        # (a service start pays for it otherwise); they cannot be shadowed.
+        from importlib import import_module
+
+        found: Profile = import_module(f"epmigrate.profiles.{builtin}").PROFILE
+        return found
     for ep in entry_points(group=GROUP, name=profile):
         return _load(ep.name, ep.value, ep.load)
     names = sorted({ep.name for ep in entry_points(group=GROUP)})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -78,6 +78,8 @@ class Profile:
     """Also consider ``.pyc`` files that have no ``.py`` beside them."""
     skip_files: frozenset[str] = field(default_factory=frozenset)
     """File names the loader skips explicitly."""
+    skip_list_name: str = "its skip list"
+    """What the loader's source calls :attr:`skip_files`, for messages."""
     default_bases: tuple[str, ...] = ()
     """Qualified names of the descriptor bases; a leading ``*.`` matches any package."""
     alias_sources: tuple[str, ...] = ("get_alias",)
@@ -123,21 +125,41 @@ class Profile:
         self,
         directory: str,
         delegates: Callable[[str], bool] | None = None,
+        *,
+        on_skip: Callable[[str, str], None] | None = None,
     ) -> Iterator[LegacyFile | Delegated]:
         """Yield the files of ``directory`` the loader would try, in its order.
 
         ``delegates(package_dir)`` tells whether a sub-package takes over its
-        own loading (only asked when :attr:`delegate_name` is set). Entries
-        that cannot be listed raise ``OSError`` from ``os.listdir``.
+        own loading (only asked when :attr:`delegate_name` is set).
+        ``on_skip(path, relpath)`` hears of each file passed over because it
+        is in :attr:`skip_files`. Entries that cannot be listed raise
+        ``OSError`` from ``os.listdir``. Sub-directories are walked with a
+        stack, not recursion: a package tree a thousand levels deep is legal.
         """
-        yield from self._walk(directory, (), delegates)
+        # Pre-order, each directory's files before its sub-packages, and the
+        # sub-packages in listing order: os.walk's order, top-down.
+        todo: list[tuple[str, tuple[str, ...]]] = [(directory, ())]
+        while todo:
+            here, subpackage = todo.pop()
+            if subpackage:
+                if not os.path.isfile(os.path.join(here, "__init__.py")):
+                    continue
+                if self.delegate_name and delegates is not None and delegates(here):
+                    yield Delegated(here, "/".join(subpackage))
+                    continue
+            subdirs = yield from self._files(here, subpackage, on_skip)
+            todo.extend(
+                (os.path.join(here, name), (*subpackage, name)) for name in reversed(subdirs)
+            )
 
-    def _walk(
+    def _files(
         self,
         directory: str,
         subpackage: tuple[str, ...],
-        delegates: Callable[[str], bool] | None,
-    ) -> Iterator[LegacyFile | Delegated]:
+        on_skip: Callable[[str, str], None] | None,
+    ) -> Generator[LegacyFile, None, list[str]]:
+        """Yield one directory's files; return its sub-directories (recursive profiles)."""
         names = os.listdir(directory)
         if self.sort_files:
             names = sorted(names)
@@ -155,14 +177,9 @@ class Profile:
                 continue
             if self.counts(name, siblings):
                 yield LegacyFile(path, rel_prefix + name, os.path.splitext(name)[0], subpackage)
-        for name in subdirs:
-            path = os.path.join(directory, name)
-            if not os.path.isfile(os.path.join(path, "__init__.py")):
-                continue
-            if self.delegate_name and delegates is not None and delegates(path):
-                yield Delegated(path, "/".join((*subpackage, name)))
-                continue
-            yield from self._walk(path, (*subpackage, name), delegates)
+            elif on_skip is not None and name in self.skip_files:
+                on_skip(path, rel_prefix + name)
+        return subdirs
 
     def default_group(self, package: str | None) -> str:
         """The entry-point group to write when the user names none."""

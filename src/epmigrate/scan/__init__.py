@@ -19,21 +19,33 @@ import stat
 import tokenize
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import libcst as cst
+from typing import TYPE_CHECKING, Any
 
 from epmigrate import __version__
 from epmigrate.errors import EpmigrateError
 from epmigrate.model import EntryPointSpec, Extension, Finding, Severity, Status
 from epmigrate.profiles import Delegated, LegacyFile, Profile, get_profile
-from epmigrate.scan import ast_facts, codes, cst_facts
+from epmigrate.scan import ast_facts, codes
 from epmigrate.scan.cache import Cache, ast_entry, content_hash, cst_entry
-from epmigrate.scan.facts import ModuleFacts
+from epmigrate.scan.facts import FORMAT, ModuleFacts
 from epmigrate.scan.locate import Located, Locator, PackagePlace, default_search_path, package_of
-from epmigrate.scan.resolve import ClassT, ExternalT, Index, Unresolved, base_matches
+from epmigrate.scan.resolve import (
+    ClassT,
+    ExternalT,
+    FunctionT,
+    Index,
+    Unresolved,
+    base_matches,
+)
 
 __all__ = ["Cache", "ScanError", "ScanResult", "scan"]
+
+if TYPE_CHECKING:
+    from libcst import ParserSyntaxError
+
+_CST = f"cst{FORMAT}"
+_AST = f"ast{FORMAT}"
+"""Cache kinds: the front end and the facts' format, so a new format never reads old entries."""
 
 Progress = Callable[[int, int], None]
 """Called with (files done, files in all) as the scan reads files."""
@@ -54,11 +66,18 @@ class ScanResult:
     findings: tuple[Finding, ...]
     files: int
     epmigrate_version: str = __version__
+    missing_bases: tuple[str, ...] = ()
+    """Base classes whose module is on no directory of the search path."""
 
     @property
     def has_errors(self) -> bool:
         """Whether any finding is an error (``scan`` then exits 1)."""
         return any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def unverified(self) -> list[Extension]:
+        """Extensions the scan could not tell about: no entry point is written for them."""
+        return [e for e in self.extensions if e.status is Status.UNVERIFIED]
 
     @property
     def entry_points(self) -> list[EntryPointSpec]:
@@ -112,37 +131,76 @@ def scan(
             f"profile {prof.name!r} has no default base classes",
             hint="name them with --base package.module.Class",
         )
-    places = {d: package_of(d) for d in dirs}
-    locator = Locator(default_search_path([p.root for p in places.values()], search_path))
-    reader = _Reader(cache)
-    index = Index(locator, reader.consulted)
-    findings: list[Finding] = []
-    files: list[_File] = []
-    for d in dirs:
-        files.extend(_list(d, prof, places[d], reader, findings))
-    for n, f in enumerate(files, 1):
-        reader.scanned(f, prof)
-        if f.facts is not None and f.module is not None:
-            index.add(Located(f.module, f.item.path, f.item.stem == "__init__"), f.facts)
-        elif f.facts is not None:
-            index.add(Located(_loose_name(f), f.item.path, False), f.facts)
-        if progress is not None:
-            progress(n, len(files))
-    top = next((p.package for p in places.values() if p.package), None)
-    grp = group or prof.default_group(top.split(".")[0] if top else None)
-    extensions: list[Extension] = []
-    for f in files:
-        extensions.extend(_judge(f, prof, index, base_names, grp))
-        findings.extend(f.findings)
-    findings.extend(_duplicates(extensions, prof))
-    return ScanResult(
-        profile=prof.name,
-        group=grp,
-        paths=tuple(dirs),
-        extensions=tuple(extensions),
-        findings=tuple(findings),
-        files=len(files),
-    )
+    # The collector is paused for the whole scan: facts are many small
+    # acyclic objects that live until the end, and its passes over them
+    # cost a third of a large scan for nothing.
+    with _gc_paused():
+        places = {d: package_of(d) for d in dirs}
+        locator = Locator(default_search_path([p.root for p in places.values()], search_path))
+        reader = _Reader(cache)
+        index = Index(locator, reader.consulted)
+        findings: list[Finding] = []
+        files: list[_File] = []
+        for d in dirs:
+            files.extend(_list(d, prof, places[d], reader, findings))
+        for n, f in enumerate(files, 1):
+            reader.scanned(f, prof)
+            if f.facts is not None and f.module is not None:
+                index.add(Located(f.module, f.item.path, f.item.stem == "__init__"), f.facts)
+            elif f.facts is not None:
+                index.add(Located(_loose_name(f), f.item.path, False), f.facts)
+            if progress is not None:
+                progress(n, len(files))
+        top = next((p.package for p in places.values() if p.package), None)
+        grp = group or prof.default_group(top.split(".")[0] if top else None)
+        extensions: list[Extension] = []
+        rejected: list[tuple[str, ClassT]] = []
+        for f in files:
+            extensions.extend(_judge(f, prof, index, base_names, grp, rejected))
+            findings.extend(f.findings)
+        findings.extend(_duplicates(extensions, prof))
+        findings.extend(_other_profiles(rejected, prof, index))
+        return ScanResult(
+            profile=prof.name,
+            group=grp,
+            paths=tuple(dirs),
+            extensions=tuple(extensions),
+            findings=tuple(findings),
+            files=len(files),
+            missing_bases=tuple(
+                base
+                for base in sorted(base_names)
+                if not base.startswith("*.") and locator.find(base.rpartition(".")[0]) is None
+            ),
+        )
+
+
+def _other_profiles(
+    rejected: Sequence[tuple[str, ClassT]], prof: Profile, index: Index
+) -> list[Finding]:
+    """Suggest a built-in profile whose bases the rejected classes derive from."""
+    if not rejected:
+        return []
+    from epmigrate.profiles import builtin_profiles
+
+    out: list[Finding] = []
+    for other in builtin_profiles():
+        if other.name == prof.name:
+            continue
+        for base in other.default_bases:
+            if base in prof.default_bases:
+                continue
+            paths = [
+                path
+                for path, cls in rejected
+                if index.derives(cls, frozenset({base})).derives
+                and other.expected_class(os.path.splitext(os.path.basename(path))[0])
+                == cls.cls.name
+            ]
+            if paths:
+                out.append(codes.other_profile(paths, base, other, prof))
+                return out
+    return out
 
 
 def _loose_name(f: _File) -> str:
@@ -161,8 +219,16 @@ def _list(
     if place.package is None:
         findings.append(codes.not_importable(directory))
     out: list[_File] = []
+
+    def skipped(path: str, relpath: str) -> None:
+        findings.append(codes.skip_listed(os.path.join(directory, relpath), prof))
+
     try:
-        items = list(prof.iter_files(directory, reader.delegates(prof)))
+        if type(prof).iter_files is Profile.iter_files:
+            items = list(prof.iter_files(directory, reader.delegates(prof), on_skip=skipped))
+        else:
+            # A profile that lists files its own way reports its own skips.
+            items = list(prof.iter_files(directory, reader.delegates(prof)))
     except OSError as exc:
         findings.append(codes.unreadable(directory, exc))
         return out
@@ -270,14 +336,14 @@ class _Reader:
             os.close(fd)
         digest = content_hash(data) if self.cache is not None else ""
         if self.cache is not None:
-            hit = self.cache.get(path, st, "cst", digest, cst_entry)
+            hit = self.cache.get(path, st, _CST, digest, cst_entry)
             if hit is not None:
                 self._restore(f, hit)
                 return
         with _gc_paused():
             entry = self._read_cst(f, data, prof)
         if self.cache is not None:
-            self.cache.put(path, st, "cst", digest, entry)
+            self.cache.put(path, st, _CST, digest, _stored(entry))
 
     def _link(self, f: _File, path: str) -> None:
         """Note a link whose target lies outside the scanned directory."""
@@ -331,36 +397,47 @@ class _Reader:
                 return error(codes.SYNTAX, exc.lineno, _python_says(exc))
         except (RecursionError, MemoryError) as exc:
             return error(codes.SYNTAX, None, _too_deep(exc))
+        if tree is not None:
+            # Facts from Python's own tree: the loader runs what Python reads,
+            # and the walk costs a fraction of a libcst parse. The libcst
+            # front end gives the same facts (tests/scan/test_front_ends.py).
+            try:
+                f.facts = ast_facts.tree_facts(tree, source)
+            except RecursionError:
+                pass
+            else:
+                return {"facts": f.facts}
+        return self._read_libcst(f, source, tree, error)
+
+    def _read_libcst(
+        self,
+        f: _File,
+        source: str,
+        tree: ast.Module | None,
+        error: Callable[[str, int | None, str], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Facts with libcst: grammar this Python lacks, or a tree ``ast`` could not walk."""
+        import libcst as cst
+
+        from epmigrate.scan import cst_facts
+
         try:
             module = cst_facts.parse(source)
+            f.facts = cst_facts.module_facts(module, tree)
         except cst.ParserSyntaxError as exc:
             if tree is None:
                 return error(codes.SYNTAX, *_syntax_error(source, exc))
-            # Python reads what libcst refuses; Python is what the loader runs.
-            return self._ast_fallback(f, tree)
+            return self._scanner_limit(f, "its expressions nest too deeply to walk")
         except (RecursionError, MemoryError) as exc:
             if tree is None:
                 return error(codes.SYNTAX, None, _too_deep(exc))
-            return self._ast_fallback(f, tree)
-        try:
-            f.facts = cst_facts.module_facts(module, tree)
-        except RecursionError:
-            if tree is None:
-                return error(codes.SYNTAX, None, "the file nests statements too deeply to read")
-            return self._ast_fallback(f, tree)
-        return {"facts": f.facts.to_json()}
+            return self._scanner_limit(f, "its expressions nest too deeply to walk")
+        return {"facts": f.facts}
 
-    def _ast_fallback(self, f: _File, tree: ast.Module) -> dict[str, Any]:
-        """Facts from Python's own tree when libcst cannot read what Python compiles."""
-        try:
-            f.facts = ast_facts.tree_facts(tree)
-        except RecursionError:
-            finding = codes.scanner_limit(
-                f.shown, "libcst refuses it and its expressions nest too deeply to walk"
-            )
-            f.findings.append(finding)
-            return {"error": [finding.code, None, finding.message]}
-        return {"facts": f.facts.to_json()}
+    def _scanner_limit(self, f: _File, reason: str) -> dict[str, Any]:
+        finding = codes.scanner_limit(f.shown, reason)
+        f.findings.append(finding)
+        return {"error": [finding.code, None, finding.message]}
 
     def consulted(self, located: Located) -> ModuleFacts | None:
         """Facts of a module resolution needs (``None`` when it cannot be read)."""
@@ -379,7 +456,7 @@ class _Reader:
             return None
         digest = content_hash(data) if self.cache is not None else ""
         if self.cache is not None:
-            hit = self.cache.get(located.path, st, "ast", digest, ast_entry)
+            hit = self.cache.get(located.path, st, _AST, digest, ast_entry)
             if hit is not None:
                 return hit[0]
         try:
@@ -388,7 +465,7 @@ class _Reader:
             result = None
         if self.cache is not None:
             entry = {"facts": result.to_json() if result else None}
-            self.cache.put(located.path, st, "ast", digest, entry)
+            self.cache.put(located.path, st, _AST, digest, entry)
         return result
 
     def delegates(self, prof: Profile) -> Callable[[str], bool] | None:
@@ -403,6 +480,12 @@ class _Reader:
             return facts is not None and name in facts.bindings
 
         return check
+
+
+def _stored(entry: dict[str, Any]) -> dict[str, Any]:
+    """A read's outcome as the cache stores it (facts as JSON, made only when stored)."""
+    facts = entry.get("facts")
+    return {"facts": facts.to_json()} if isinstance(facts, ModuleFacts) else entry
 
 
 @contextlib.contextmanager
@@ -485,7 +568,7 @@ def _too_deep(exc: RecursionError | MemoryError) -> str:
     )
 
 
-def _syntax_error(source: str, exc: cst.ParserSyntaxError) -> tuple[int, str]:
+def _syntax_error(source: str, exc: ParserSyntaxError) -> tuple[int, str]:
     """Python's own message and line when it agrees the file is broken, else libcst's."""
     try:
         compile(source, "<scanned>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
@@ -504,7 +587,12 @@ def _decode(data: bytes) -> str:
 
 
 def _judge(
-    f: _File, prof: Profile, index: Index, bases: frozenset[str], group: str
+    f: _File,
+    prof: Profile,
+    index: Index,
+    bases: frozenset[str],
+    group: str,
+    rejected: list[tuple[str, ClassT]],
 ) -> list[Extension]:
     facts = f.facts
     if facts is None:
@@ -541,8 +629,12 @@ def _judge(
             if isinstance(target, ClassT):
                 verdict = index.derives(target, bases)
                 alias = _alias(index, target, prof)
+                decoration = _decoration(index, target)
                 if stem_fails:
                     status = Status.NEVER_LOADED
+                elif decoration is not None and (not prof.base_check or verdict.derives):
+                    status = Status.UNVERIFIED
+                    f.findings.append(codes.decorated(f.shown, line, expected, *decoration))
                 elif not prof.base_check or verdict.derives:
                     status = Status.LOADED
                 elif verdict.derives is None:
@@ -553,6 +645,7 @@ def _judge(
                 else:
                     status = Status.NOT_EXTENSION
                     f.findings.append(codes.not_extension(f.shown, line, expected, bases))
+                    rejected.append((f.shown, target))
                 out.append(make(expected, line, status, alias))
                 loaded_here.add(target.qualname)
                 if target.module == module_name:
@@ -576,7 +669,11 @@ def _judge(
             continue
         verdict = index.derives(cls, bases)
         if expected is None:
-            if verdict.derives:
+            decoration = _decoration(index, cls) if verdict.derives else None
+            if decoration is not None:
+                f.findings.append(codes.decorated(f.shown, binding.line, name, *decoration))
+                out.append(make(name, binding.line, Status.UNVERIFIED, _alias(index, cls, prof)))
+            elif verdict.derives:
                 out.append(make(name, binding.line, Status.LOADED, _alias(index, cls, prof)))
             elif verdict.derives is None:
                 f.findings.append(
@@ -588,9 +685,47 @@ def _judge(
 
     if expected is None and len(out) > 1:
         out = [replace(e, name=f"{e.name}.{e.class_name}") for e in out]
+    told = {x.message for x in f.findings if x.code == codes.BASE_UNRESOLVED}
+    for ext in out:
+        if ext.alias is not None or ext.status is Status.NOT_EXTENSION:
+            continue
+        reason = ext.alias_reason or "no reason known"
+        if not any(reason in message for message in told):
+            f.findings.append(codes.alias_unknown(f.shown, ext.line, ext.class_name, reason))
     for call in facts.calls:
         f.findings.append(codes.import_time_call(f.shown, call, prof, f.module, f.item.stem))
     return out
+
+
+_RETURN_THE_CLASS = frozenset(
+    {
+        ("six.add_metaclass", True),
+        ("functools.total_ordering", False),
+        ("dataclasses.dataclass", False),
+        ("dataclasses.dataclass", True),
+        ("typing.final", False),
+        ("typing_extensions.final", False),
+        ("debtcollector.removals.removed_class", True),
+    }
+)
+"""Class decorators known to return the class they get (or one like it, with
+the same name and bases): ``(qualified name, called with arguments)``."""
+
+
+def _decoration(index: Index, cls: ClassT) -> tuple[str, str] | None:
+    """The first decorator of ``cls`` not known to return the class, and why not."""
+    for decorator in cls.cls.decorators:
+        if not decorator.name:
+            return decorator.text, "not a plain name"
+        target = index.resolve(cls.module, decorator.name)
+        if isinstance(target, ClassT | FunctionT | ExternalT):
+            if (target.qualname, decorator.called) in _RETURN_THE_CLASS:
+                continue
+            return decorator.text, f"{target.qualname} is not known to return the class"
+        if isinstance(target, Unresolved):
+            return decorator.text, target.reason
+        return decorator.text, "not a function"
+    return None
 
 
 def _alias(index: Index, cls: ClassT, prof: Profile) -> tuple[str | None, str]:

@@ -10,30 +10,43 @@ The facts are the same as :mod:`epmigrate.scan.cst_facts` produces.
 from __future__ import annotations
 
 import ast
+import importlib.util
 from collections.abc import Sequence
 
 from epmigrate.scan.facts import (
+    FORMATS,
+    NOT_CONSTANT,
+    NOT_STR,
     RETURNING_METHODS,
     Binding,
     Call,
     ClassFacts,
+    Decorator,
     Expr,
     ModuleFacts,
     StarImport,
+    concat,
+    is_dynamic_call,
+    is_dynamic_target,
+    shorten,
     unknown,
 )
-
-_DYNAMIC_CALLS = frozenset({"exec", "setattr", "globals", "__import__"})
 
 
 def module_facts(source: str | bytes) -> ModuleFacts:
     """The facts of a module's source; raises ``SyntaxError``/``ValueError``."""
-    return tree_facts(ast.parse(source))
+    return tree_facts(ast.parse(source), source)
 
 
-def tree_facts(tree: ast.Module) -> ModuleFacts:
-    """The facts of a module parsed with :func:`ast.parse`."""
-    walker = _Walker()
+def tree_facts(tree: ast.Module, source: str | bytes | None = None) -> ModuleFacts:
+    """The facts of a module parsed with :func:`ast.parse` from ``source``.
+
+    The same facts as :func:`epmigrate.scan.cst_facts.module_facts` gives for
+    the same file (a differential test holds both to it). ``source`` gives
+    messages the text as written; without it, the text is Python's own
+    rendering of the tree.
+    """
+    walker = _Walker(source)
     walker.block(tree.body, conditional=False)
     return walker.facts
 
@@ -50,9 +63,46 @@ def _dotted(node: ast.expr) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _code(node: ast.AST, limit: int = 60) -> str:
-    text = " ".join(ast.unparse(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+_KINDS = {
+    ast.Dict: "dict",
+    ast.List: "list",
+    ast.Tuple: "tuple",
+    ast.Set: "set",
+    ast.Subscript: "subscript",
+    ast.BinOp: "operation",
+    ast.BoolOp: "operation",
+    ast.UnaryOp: "operation",
+    ast.Compare: "comparison",
+    ast.Lambda: "lambda",
+    ast.IfExp: "conditional",
+    ast.ListComp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.DictComp: "comprehension",
+    ast.GeneratorExp: "comprehension",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.NamedExpr: "assignment expression",
+    ast.Starred: "starred",
+}
+"""Expression kinds for messages; :mod:`~epmigrate.scan.cst_facts` has the same words."""
+
+
+def _describe(node: ast.expr) -> str:
+    """A short description of an expression by its kind."""
+    if isinstance(node, ast.Call):
+        callee = _dotted(node.func)
+        return f"a call to {callee}()" if callee else "a call"
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if value is None or isinstance(value, bool):
+            return repr(value)
+        if isinstance(value, bytes):
+            return "a bytes literal"
+        if value is Ellipsis:
+            return "an ellipsis"
+        return "a number"
+    return f"an expression ({_KINDS.get(type(node), 'expression')})"
 
 
 def _target_names(node: ast.expr) -> list[str]:
@@ -66,8 +116,22 @@ def _target_names(node: ast.expr) -> list[str]:
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, source: str | bytes | None) -> None:
+        self.source = source
         self.facts = ModuleFacts()
+
+    def code(self, node: ast.AST) -> str:
+        """The node's source text, shortened (Python's rendering without the source)."""
+        if isinstance(self.source, bytes):
+            # Decoded only when a message needs text: most modules need none.
+            self.source = importlib.util.decode_source(self.source)
+        text = ast.get_source_segment(self.source, node) if self.source is not None else None
+        return shorten(text if text is not None else ast.unparse(node))
+
+    def decorator(self, node: ast.expr) -> Decorator:
+        called = isinstance(node, ast.Call)
+        name = _dotted(node.func if isinstance(node, ast.Call) else node)
+        return Decorator(name or "", called, "@" + self.code(node))
 
     def block(self, body: Sequence[ast.stmt], *, conditional: bool) -> None:
         for node in body:
@@ -103,7 +167,12 @@ class _Walker:
                 if isinstance(target, ast.Name):
                     facts.bind(target.id, Binding("value", line, expr=value), conditional)
                 elif isinstance(target, ast.Attribute):
-                    facts.calls.append(Call(line, f"{_code(target)} = ...", "patch"))
+                    text = _dotted(target) or self.code(target)
+                    facts.calls.append(Call(line, f"{text} = ...", "patch"))
+                elif isinstance(target, ast.Subscript):
+                    text = self.code(target)
+                    if is_dynamic_target(text):
+                        facts.dynamic = f"assigns {text} at line {line}"
                 else:
                     for name in _target_names(target):
                         why = f"unpacked from an expression at line {line}"
@@ -117,9 +186,9 @@ class _Walker:
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             facts.bind(node.name, Binding("def", line), conditional)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            callee = _dotted(node.value.func) or _code(node.value.func)
+            callee = _dotted(node.value.func) or self.code(node.value.func)
             facts.calls.append(Call(line, f"{callee}(...)"))
-            if callee in _DYNAMIC_CALLS:
+            if is_dynamic_call(callee):
                 facts.dynamic = f"calls {callee}() at line {line}"
         elif isinstance(node, ast.Delete):
             for target in node.targets:
@@ -151,7 +220,7 @@ class _Walker:
         bases: list[Expr] = []
         for base in node.bases:
             if isinstance(base, ast.Starred):
-                bases.append(unknown(f"bases unpacked from {_code(base.value)}"))
+                bases.append(unknown(f"bases unpacked from {self.code(base.value)}"))
             else:
                 bases.append(self.expr(base))
         attrs: dict[str, Expr] = {}
@@ -169,7 +238,8 @@ class _Walker:
                 abstract = abstract or any(
                     (_dotted(d) or "").endswith("abstractmethod") for d in stmt.decorator_list
                 )
-        return ClassFacts(node.name, node.lineno, bases, attrs, returns, abstract)
+        decorators = tuple(self.decorator(d) for d in node.decorator_list)
+        return ClassFacts(node.name, node.lineno, bases, attrs, returns, abstract, decorators)
 
     def returned(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Expr:
         found = [s for s in func.body if isinstance(s, ast.Return)]
@@ -181,7 +251,7 @@ class _Walker:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str):
                 return ("str", node.value)
-            return unknown(f"{_code(node)} is not a str")
+            return unknown(NOT_STR.format(_describe(node)))
         if isinstance(node, ast.Name | ast.Attribute):
             dotted = _dotted(node)
             if dotted is not None:
@@ -192,7 +262,7 @@ class _Walker:
             while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
                 rights.append(node.right)
                 node = node.left
-            return ("concat", [self.expr(n) for n in (node, *reversed(rights))])
+            return concat([self.expr(n) for n in (node, *reversed(rights))])
         if isinstance(node, ast.JoinedStr):
             parts: list[Expr] = []
             for part in node.values:
@@ -205,6 +275,6 @@ class _Walker:
                 ):
                     parts.append(self.expr(part.value))
                 else:
-                    return unknown(f"{_code(node)} formats a value")
-            return ("concat", parts)
-        return unknown(f"{_code(node)} is not a constant")
+                    return unknown(FORMATS)
+            return concat(parts)
+        return unknown(NOT_CONSTANT.format(_describe(node)))

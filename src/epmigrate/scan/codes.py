@@ -32,6 +32,10 @@ RELATIVE_IMPORT = "EPM107"
 DUPLICATE_NAME = "EPM108"
 DELEGATED = "EPM109"
 OUTSIDE_LINK = "EPM110"
+DECORATED = "EPM111"
+ALIAS_UNKNOWN = "EPM112"
+OTHER_PROFILE = "EPM113"
+SKIP_LISTED = "EPM114"
 
 ALL = {
     SYNTAX: "syntax-error",
@@ -51,6 +55,10 @@ ALL = {
     DUPLICATE_NAME: "duplicate-name",
     DELEGATED: "delegated-package",
     OUTSIDE_LINK: "outside-link",
+    DECORATED: "decorated-class",
+    ALIAS_UNKNOWN: "alias-unknown",
+    OTHER_PROFILE: "other-profile",
+    SKIP_LISTED: "skip-listed",
 }
 """Every code with its short name."""
 
@@ -197,14 +205,32 @@ def not_importable(directory: str) -> Finding:
 
 
 def helper_file(path: str, expected: str, prof: Profile) -> Finding:
-    """A file without the expected class: the loader skips it."""
+    """A file without the expected class: the loader skips it, in its own words."""
+    if prof.import_by == "dotted":
+        effect = (
+            f"the {prof.name} loader imports it, finds no {expected} and logs 'Failed to "
+            "load extension'"
+        )
+    else:
+        effect = f"the {prof.name} loader skips it ('Did not find expected name')"
     return Finding(
         HELPER_FILE,
         Severity.INFO,
         path,
         None,
-        f"defines no {expected}: the {prof.name} loader skips it "
-        "('Did not find expected name'); a helper module, nothing to migrate",
+        f"defines no {expected}: {effect}; a helper module, nothing to migrate",
+    )
+
+
+def skip_listed(path: str, prof: Profile) -> Finding:
+    """A file on the loader's explicit skip list: never imported."""
+    return Finding(
+        SKIP_LISTED,
+        Severity.INFO,
+        path,
+        None,
+        f"is on the {prof.name} loader's skip list ({prof.skip_list_name}): the loader "
+        "never imports it; nothing to migrate",
     )
 
 
@@ -230,6 +256,45 @@ def not_extension(path: str, line: int, name: str, bases: Iterable[str]) -> Find
         line,
         f"{name} does not derive from {' or '.join(sorted(bases))}: the loader rejects it; "
         "if it is an extension, pass its base with --base",
+    )
+
+
+def decorated(path: str, line: int, name: str, decorator: str, why: str) -> Finding:
+    """An extension class behind a decorator that may replace, drop or fail on it."""
+    return Finding(
+        DECORATED,
+        Severity.WARNING,
+        path,
+        line,
+        f"{name} is decorated with {decorator} ({why}): a decorator may replace, drop or "
+        "fail on the class, so whether the loader gets an extension is unknown; check it "
+        "by hand, then write with --allow-unverified",
+    )
+
+
+def alias_unknown(path: str, line: int, name: str, reason: str) -> Finding:
+    """An extension whose alias cannot be told statically."""
+    return Finding(
+        ALIAS_UNKNOWN,
+        Severity.WARNING,
+        path,
+        line,
+        f"the alias of {name} cannot be told statically ({reason}), so duplicate aliases "
+        "are not checked for it and --name alias cannot name its entry point",
+    )
+
+
+def other_profile(paths: list[str], base: str, other: Profile, prof: Profile) -> Finding:
+    """Classes the chosen profile rejects but another profile's base explains."""
+    count = len(paths)
+    noun = "class derives" if count == 1 else "classes derive"
+    return Finding(
+        OTHER_PROFILE,
+        Severity.WARNING,
+        paths[0],
+        None,
+        f"{count} {noun} from {base}, a base of profile {other.name!r}, not of profile "
+        f"{prof.name!r}: if that is this tree's loader, scan with --profile {other.name}",
     )
 
 

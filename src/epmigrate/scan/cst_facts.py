@@ -16,25 +16,32 @@ libcst's own position metadata is used instead.
 from __future__ import annotations
 
 import ast
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from epmigrate.scan.facts import (
+    FORMATS,
+    NOT_CONSTANT,
+    NOT_STR,
     RETURNING_METHODS,
     Binding,
     Call,
     ClassFacts,
+    Decorator,
     Expr,
     ModuleFacts,
     StarImport,
+    concat,
+    is_dynamic_call,
+    is_dynamic_target,
+    shorten,
     unknown,
 )
 
 LineOf = Callable[[cst.CSTNode], int]
-
-_DYNAMIC_CALLS = frozenset({"exec", "setattr", "globals", "__import__"})
 
 
 def parse(source: str) -> cst.Module:
@@ -87,15 +94,20 @@ def ast_statement_lines(tree: ast.Module) -> list[int]:
     return out
 
 
+def _ident(name: str) -> str:
+    """An identifier as Python reads it: NFKC-normalised (PEP 3131); libcst keeps it raw."""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
 def _dotted(node: cst.BaseExpression) -> str | None:
     # A loop, not recursion: Python accepts attribute chains thousands long.
     parts: list[str] = []
     while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
+        parts.append(_ident(node.attr.value))
         node = node.value
     if not isinstance(node, cst.Name):
         return None
-    parts.append(node.value)
+    parts.append(_ident(node.value))
     return ".".join(reversed(parts))
 
 
@@ -115,9 +127,15 @@ class _Walker:
         self.block(self.module.body, conditional=False)
         return self.facts
 
-    def code(self, node: cst.CSTNode, limit: int = 60) -> str:
-        text = " ".join(self.module.code_for_node(node).split())
-        return text if len(text) <= limit else text[: limit - 3] + "..."
+    def code(self, node: cst.CSTNode) -> str:
+        """The node's source text without its own parentheses, shortened.
+
+        Python's tree places an expression inside its parentheses, so the
+        text matches what :mod:`~epmigrate.scan.ast_facts` shows.
+        """
+        if getattr(node, "lpar", None) or getattr(node, "rpar", None):
+            node = node.with_changes(lpar=(), rpar=())
+        return shorten(self.module.code_for_node(node))
 
     # -- statements -------------------------------------------------------
     def statements(
@@ -177,9 +195,9 @@ class _Walker:
             self.assignment(node, line, conditional)
         elif isinstance(node, cst.ClassDef):
             cls = self.class_def(node, line)
-            facts.bind(node.name.value, Binding("class", line, cls=cls), conditional)
+            facts.bind(_ident(node.name.value), Binding("class", line, cls=cls), conditional)
         elif isinstance(node, cst.FunctionDef):
-            facts.bind(node.name.value, Binding("def", line), conditional)
+            facts.bind(_ident(node.name.value), Binding("def", line), conditional)
         elif isinstance(node, cst.Expr):
             if isinstance(node.value, cst.Call):
                 self.call(node.value, line)
@@ -231,14 +249,14 @@ class _Walker:
         )
         for target in targets:
             if isinstance(target, cst.Name):
-                facts.bind(target.value, Binding("value", line, expr=value), conditional)
+                facts.bind(_ident(target.value), Binding("value", line, expr=value), conditional)
             elif isinstance(target, cst.Attribute):
                 facts.calls.append(
                     Call(line, f"{_dotted(target) or self.code(target)} = ...", "patch")
                 )
             elif isinstance(target, cst.Subscript):
                 text = self.code(target)
-                if text.startswith(("globals()", "vars()", "locals()")):
+                if is_dynamic_target(text):
                     facts.dynamic = f"assigns {text} at line {line}"
             else:
                 for name in _target_names(target):
@@ -248,7 +266,7 @@ class _Walker:
     def call(self, node: cst.Call, line: int) -> None:
         callee = _dotted(node.func) or self.code(node.func)
         self.facts.calls.append(Call(line, f"{callee}(...)"))
-        if callee in _DYNAMIC_CALLS or callee.startswith("globals()"):
+        if is_dynamic_call(callee):
             self.facts.dynamic = f"calls {callee}() at line {line}"
 
     def class_def(self, node: cst.ClassDef, line: int) -> ClassFacts:
@@ -270,17 +288,26 @@ class _Walker:
                 )
                 for target in targets:
                     if isinstance(target, cst.Name):
-                        attrs[target.value] = self.expr(stmt.value)
+                        attrs[_ident(target.value)] = self.expr(stmt.value)
             elif isinstance(stmt, cst.FunctionDef):
-                if stmt.name.value in RETURNING_METHODS:
-                    returns[stmt.name.value] = self.returned(stmt)
+                method = _ident(stmt.name.value)
+                if method in RETURNING_METHODS:
+                    returns[method] = self.returned(stmt)
                 abstract = abstract or any(
                     (_dotted(d.decorator) or "").endswith("abstractmethod") for d in stmt.decorators
                 )
             elif isinstance(stmt, cst.BaseCompoundStatement):
                 # Keep the line iterator aligned with ast's pre-order walk.
                 self.skip(stmt)
-        return ClassFacts(node.name.value, line, bases, attrs, returns, abstract)
+        decorators = tuple(self.decorator(d.decorator) for d in node.decorators)
+        return ClassFacts(
+            _ident(node.name.value), line, bases, attrs, returns, abstract, decorators
+        )
+
+    def decorator(self, node: cst.BaseExpression) -> Decorator:
+        called = isinstance(node, cst.Call)
+        name = _dotted(node.func if isinstance(node, cst.Call) else node)
+        return Decorator(name or "", called, "@" + self.code(node))
 
     def skip(self, node: cst.BaseCompoundStatement) -> None:
         saved = self.facts
@@ -297,20 +324,17 @@ class _Walker:
             if isinstance(small, cst.Return)
         ]
         if len(found) != 1 or found[0].value is None:
-            return unknown(f"{func.name.value}() does not end in one return statement")
+            return unknown(f"{_ident(func.name.value)}() does not end in one return statement")
         return self.expr(found[0].value)
 
     # -- expressions --------------------------------------------------------
     def expr(self, node: cst.BaseExpression) -> Expr:
         if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-            try:
-                value = node.evaluated_value
-            except (SyntaxError, ValueError, MemoryError, RecursionError):
-                # A literal this interpreter cannot read (a bad \N{...} escape).
-                return unknown("a string literal Python cannot read")
-            if isinstance(value, str):
-                return ("str", value)
-            return unknown(f"{_describe(node)} is not a str")
+            return self.strings(node)
+        if isinstance(node, cst.Name) and node.value in ("None", "True", "False"):
+            return unknown(NOT_STR.format(node.value))
+        if isinstance(node, cst.Integer | cst.Float | cst.Imaginary | cst.Ellipsis):
+            return unknown(NOT_STR.format(_describe(node)))
         if isinstance(node, cst.Name | cst.Attribute):
             dotted = _dotted(node)
             if dotted is not None:
@@ -322,25 +346,58 @@ class _Walker:
             while isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
                 rights.append(node.right)
                 node = node.left
-            return ("concat", [self.expr(n) for n in (node, *reversed(rights))])
+            return concat([self.expr(n) for n in (node, *reversed(rights))])
         if isinstance(node, cst.FormattedString):
-            parts: list[Expr] = []
-            for part in node.parts:
-                if isinstance(part, cst.FormattedStringText):
-                    text = _fstring_text(node, part.value)
-                    if text is None:
-                        return unknown("an f-string with text Python cannot read")
-                    parts.append(("str", text))
-                elif (
-                    isinstance(part, cst.FormattedStringExpression)
-                    and part.conversion is None
-                    and part.format_spec is None
-                ):
-                    parts.append(self.expr(part.expression))
-                else:
-                    return unknown("an f-string that formats a value is not a constant string")
-            return ("concat", parts)
-        return unknown(f"{_describe(node)} is not a constant string")
+            return self.fstring(node)
+        return unknown(NOT_CONSTANT.format(_describe(node)))
+
+    def strings(self, node: cst.SimpleString | cst.ConcatenatedString) -> Expr:
+        """Adjacent literals, f-strings among them, as Python joins them."""
+        pieces: list[cst.BaseExpression] = []
+        todo: list[cst.BaseExpression] = [node]
+        while todo:
+            current = todo.pop()
+            if isinstance(current, cst.ConcatenatedString):
+                todo.extend((current.right, current.left))
+            else:
+                pieces.append(current)
+        parts: list[Expr] = []
+        for piece in pieces:
+            if isinstance(piece, cst.FormattedString):
+                folded = self.fstring(piece)
+                if folded[0] == "unknown":
+                    return folded
+                parts.extend(folded[1] if folded[0] == "concat" else [folded])
+                continue
+            assert isinstance(piece, cst.SimpleString)
+            try:
+                value = piece.evaluated_value
+            except (SyntaxError, ValueError, MemoryError, RecursionError):
+                # A literal this interpreter cannot read (a bad \N{...} escape).
+                return unknown("a string literal Python cannot read")
+            if not isinstance(value, str):
+                return unknown(NOT_STR.format("a bytes literal"))
+            parts.append(("str", value))
+        return concat(parts)
+
+    def fstring(self, node: cst.FormattedString) -> Expr:
+        parts: list[Expr] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text = _fstring_text(node, part.value)
+                if text is None:
+                    return unknown("an f-string with text Python cannot read")
+                parts.append(("str", text))
+            elif (
+                isinstance(part, cst.FormattedStringExpression)
+                and part.conversion is None
+                and part.format_spec is None
+                and part.equal is None
+            ):
+                parts.append(self.expr(part.expression))
+            else:
+                return unknown(FORMATS)
+        return concat(parts)
 
 
 def _fstring_text(node: cst.FormattedString, raw: str) -> str | None:
@@ -360,8 +417,32 @@ def _fstring_text(node: cst.FormattedString, raw: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+_KINDS: dict[type[cst.CSTNode], str] = {
+    cst.Dict: "dict",
+    cst.List: "list",
+    cst.Tuple: "tuple",
+    cst.Set: "set",
+    cst.Subscript: "subscript",
+    cst.BinaryOperation: "operation",
+    cst.BooleanOperation: "operation",
+    cst.UnaryOperation: "operation",
+    cst.Comparison: "comparison",
+    cst.Lambda: "lambda",
+    cst.IfExp: "conditional",
+    cst.ListComp: "comprehension",
+    cst.SetComp: "comprehension",
+    cst.DictComp: "comprehension",
+    cst.GeneratorExp: "comprehension",
+    cst.Await: "await",
+    cst.Yield: "yield",
+    cst.NamedExpr: "assignment expression",
+    cst.StarredElement: "starred",
+}
+"""Expression kinds for messages, in :mod:`~epmigrate.scan.ast_facts`'s words."""
+
+
 def _describe(node: cst.BaseExpression) -> str:
-    """A short description of an expression without generating its code.
+    """A short description of an expression by its kind, as ``ast_facts`` gives it.
 
     Generating code for a node costs as much as a tenth of the parse; the
     scanner describes the many non-constant values it meets by kind instead.
@@ -369,14 +450,16 @@ def _describe(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Call):
         callee = _dotted(node.func)
         return f"a call to {callee}()" if callee else "a call"
-    kind = type(node).__name__
-    words = "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
-    return f"an expression ({words})"
+    if isinstance(node, cst.Integer | cst.Float | cst.Imaginary):
+        return "a number"
+    if isinstance(node, cst.Ellipsis):
+        return "an ellipsis"
+    return f"an expression ({_KINDS.get(type(node), 'expression')})"
 
 
 def _target_names(node: cst.CSTNode) -> list[str]:
     if isinstance(node, cst.Name):
-        return [node.value]
+        return [_ident(node.value)]
     if isinstance(node, cst.Tuple | cst.List):
         return [n for el in node.elements for n in _target_names(el.value)]
     if isinstance(node, cst.StarredElement):

@@ -15,7 +15,7 @@ Facts are JSON-serialisable so the content cache can store them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Expr = tuple[Any, ...]
@@ -24,9 +24,68 @@ RETURNING_METHODS = frozenset({"get_alias", "get_name"})
 """Methods whose ``return`` is kept: where extension aliases and names are read."""
 
 
+_UNKNOWN: dict[str, Expr] = {}
+
+
 def unknown(reason: str) -> Expr:
-    """An expression the scanner does not evaluate, with the reason."""
-    return ("unknown", reason)
+    """An expression the scanner does not evaluate, with the reason.
+
+    One tuple per distinct reason: a large tree repeats a few reasons
+    ("an expression (dict) ...") tens of thousands of times.
+    """
+    known = _UNKNOWN.get(reason)
+    if known is None:
+        known = _UNKNOWN[reason] = ("unknown", reason)
+    return known
+
+
+def concat(parts: list[Expr]) -> Expr:
+    """``+`` of ``parts``, adjacent literals joined (a single literal is itself).
+
+    Both front ends build concatenations with this, so implicit
+    concatenation (``'a' f'{X}' 'b'``), which Python's own tree joins, gives
+    the same facts from either.
+    """
+    out: list[Expr] = []
+    for part in parts:
+        if part[0] == "str" and out and out[-1][0] == "str":
+            out[-1] = ("str", out[-1][1] + part[1])
+        else:
+            out.append(part)
+    if not out:
+        return ("str", "")
+    if len(out) == 1 and out[0][0] == "str":
+        return out[0]
+    return ("concat", out)
+
+
+NOT_STR = "{} is not a str"
+"""The reason for a literal that is not a string (a number, bytes, None)."""
+
+NOT_CONSTANT = "{} is not a constant string"
+"""The reason for any other expression, described by kind, never by its text."""
+
+FORMATS = "an f-string that formats a value is not a constant string"
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """Source text for a message: white space folded, at most ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+DYNAMIC_CALLS = frozenset({"exec", "setattr", "globals", "__import__"})
+"""Calls at module level that may define names no statement shows."""
+
+
+def is_dynamic_call(callee: str) -> bool:
+    """Whether a module-level call to ``callee`` may define names dynamically."""
+    return callee in DYNAMIC_CALLS or callee.startswith("globals()")
+
+
+def is_dynamic_target(text: str) -> bool:
+    """Whether an assignment target (source text) writes the module's namespace."""
+    return text.startswith(("globals()", "vars()", "locals()"))
 
 
 def expr_from_json(data: Any) -> Expr:
@@ -37,7 +96,20 @@ def expr_from_json(data: Any) -> Expr:
     return (kind, data[1])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Decorator:
+    """A class decorator: ``@name`` or ``@name(...)``.
+
+    ``name`` is the dotted name called (empty when it is no dotted name);
+    ``text`` is the decorator as written, shortened, for messages.
+    """
+
+    name: str
+    called: bool
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ClassFacts:
     """A class statement: its bases and the class-level facts aliases need."""
 
@@ -51,9 +123,11 @@ class ClassFacts:
     gives (``unknown`` when there is not exactly one)."""
     abstract: bool = False
     """Has ``@abstractmethod`` methods: never instantiated by a loader."""
+    decorators: tuple[Decorator, ...] = ()
+    """The class statement's decorators, outermost first."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Binding:
     """What a top-level name is bound to.
 
@@ -70,9 +144,13 @@ class Binding:
     expr: Expr | None = None
     cls: ClassFacts | None = None
     reason: str = ""
+    earlier: Binding | None = None
+    """For ``from``: how the imported name was bound in this module before the
+    import, if it was; ``from pkg import name`` inside ``pkg`` itself gets that
+    binding rather than the submodule ``pkg.name``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StarImport:
     """``from module import *``: names may come from there."""
 
@@ -81,7 +159,7 @@ class StarImport:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """Code that runs when the module is imported, beyond defining names."""
 
@@ -91,7 +169,7 @@ class Call:
     """``call`` for a bare call, ``patch`` for assigning an attribute of another object."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleFacts:
     """Everything the scanner keeps of one module."""
 
@@ -105,13 +183,35 @@ class ModuleFacts:
     def bind(self, name: str, binding: Binding, conditional: bool) -> None:
         """Record a binding; a name bound again under a condition becomes unknown."""
         old = self.bindings.get(name)
-        if old is not None and conditional and old != binding:
+        if old is not None and conditional and replace(old, earlier=None) != binding:
             binding = Binding(
                 "unknown",
                 binding.line,
                 reason=f"{name!r} is bound differently at lines {old.line} and {binding.line}",
             )
+        elif binding.kind == "from":
+            binding = self._with_earlier(binding)
         self.bindings[name] = binding
+
+    def _with_earlier(self, binding: Binding) -> Binding:
+        """``binding`` with :attr:`Binding.earlier` set from the bindings so far."""
+        earlier = self.bindings.get(binding.attr)
+        if earlier is not None and replace(earlier, earlier=None, line=binding.line) == binding:
+            earlier = earlier.earlier  # the same import again
+        if earlier is None:
+            return binding
+        depth = 1
+        link = earlier
+        while link.earlier is not None:
+            depth += 1
+            link = link.earlier
+        if depth > _MAX_EARLIER:
+            earlier = Binding(
+                "unknown",
+                earlier.line,
+                reason=f"{binding.attr!r} is rebound by imports more than {_MAX_EARLIER} times",
+            )
+        return replace(binding, earlier=earlier)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of the facts."""
@@ -135,6 +235,13 @@ class ModuleFacts:
         )
 
 
+_MAX_EARLIER = 16
+"""Longest chain of :attr:`Binding.earlier` kept (each is stored nested)."""
+
+FORMAT = 2
+"""Version of the JSON form; part of the cache key, raised with every change."""
+
+
 def _binding_to_json(b: Binding) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": b.kind, "line": b.line}
     for key in ("target", "attr", "reason"):
@@ -144,6 +251,8 @@ def _binding_to_json(b: Binding) -> dict[str, Any]:
         out["level"] = b.level
     if b.expr is not None:
         out["expr"] = b.expr
+    if b.earlier is not None:
+        out["earlier"] = _binding_to_json(b.earlier)
     if b.cls is not None:
         c = b.cls
         out["cls"] = {
@@ -153,6 +262,7 @@ def _binding_to_json(b: Binding) -> dict[str, Any]:
             "attrs": c.attrs,
             "returns": c.returns,
             "abstract": c.abstract,
+            "decorators": [[d.name, d.called, d.text] for d in c.decorators],
         }
     return out
 
@@ -168,6 +278,7 @@ def _binding_from_json(d: dict[str, Any]) -> Binding:
             attrs={k: expr_from_json(v) for k, v in c["attrs"].items()},
             returns={k: expr_from_json(v) for k, v in c["returns"].items()},
             abstract=c["abstract"],
+            decorators=tuple(Decorator(*d) for d in c["decorators"]),
         )
     return Binding(
         kind=d["kind"],
@@ -178,4 +289,5 @@ def _binding_from_json(d: dict[str, Any]) -> Binding:
         expr=expr_from_json(d["expr"]) if "expr" in d else None,
         cls=cls,
         reason=d.get("reason", ""),
+        earlier=_binding_from_json(d["earlier"]) if "earlier" in d else None,
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackagePlace:
     """Where a directory sits in the import system.
 
@@ -55,7 +55,7 @@ def default_search_path(roots: Iterable[str], extra: Sequence[str] = ()) -> list
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Located:
     """A module found on the search path."""
 

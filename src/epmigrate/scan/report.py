@@ -13,6 +13,7 @@ SCHEMA_VERSION = 1
 
 _FILE_STATUS = {
     codes.HELPER_FILE: "helper",
+    codes.SKIP_LISTED: "skipped",
     codes.SYNTAX: "error",
     codes.UNDECODABLE: "error",
     codes.UNREADABLE: "error",
@@ -140,4 +141,7 @@ def render_ini(result: ScanResult, section: str = "options.entry_points") -> str
     entries = sorted(result.entry_points, key=lambda s: s.name)
     lines = [f"[{section}]", f"{result.group} ="]
     lines.extend(f"    {ep.line}" for ep in entries)
+    # What the section leaves out is said in it, as comments (setup.cfg keeps them).
+    for ext in result.unverified:
+        lines.append(f"# left out, unverified: {ext.path}:{ext.line}: {ext.class_name}")
     return printable("\n".join(lines) + "\n")

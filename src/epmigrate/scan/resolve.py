@@ -12,19 +12,20 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from epmigrate.scan.facts import ClassFacts, Expr, ModuleFacts
+from epmigrate.scan.facts import Binding, ClassFacts, Expr, ModuleFacts
 from epmigrate.scan.locate import Located, Locator
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModuleT:
     """A module."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassT:
     """A class statement found in a module the scanner could read."""
 
@@ -37,7 +38,7 @@ class ClassT:
         return f"{self.module}.{self.cls.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ValueT:
     """A module-level value: an expression to evaluate in ``module``."""
 
@@ -45,7 +46,26 @@ class ValueT:
     expr: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class FunctionT:
+    """A ``def`` statement at module level."""
+
+    module: str
+    name: str
+    line: int
+
+    @property
+    def qualname(self) -> str:
+        """``module.function`` where the function is defined."""
+        return f"{self.module}.{self.name}"
+
+    @property
+    def reason(self) -> str:
+        """Why it is no class or value."""
+        return f"{self.qualname} is a function (line {self.line})"
+
+
+@dataclass(frozen=True, slots=True)
 class ExternalT:
     """A name inside a module that cannot be read; known only by its qualified name."""
 
@@ -53,19 +73,31 @@ class ExternalT:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unresolved:
     """A name that cannot be followed, with why."""
 
     reason: str
 
 
-Target = ModuleT | ClassT | ValueT | ExternalT | Unresolved
+Target = ModuleT | ClassT | ValueT | FunctionT | ExternalT | Unresolved
+
+_FOLLOWING = Unresolved("being followed")
+"""Marks a lookup in progress; meeting it again is a cycle."""
 
 FactsLoader = Callable[[Located], ModuleFacts | None]
 
-_MAX_DEPTH = 64
+_MAX_STEPS = 200_000
+"""Most names one resolution follows before it gives up (and says so)."""
+
+_MAX_VALUE = 65_536
+"""Longest string :meth:`Index.evaluate` folds; an alias is a short word."""
+
 _BUILTINS = frozenset(dir(builtins))
+
+_State = tuple[Any, ...]
+"""A step of :meth:`Index._follow`: ``("lookup", module, name)``,
+``("attr", target, attr)`` or ``("done", target)``."""
 
 
 def base_matches(qualname: str, bases: Iterable[str]) -> bool:
@@ -79,7 +111,7 @@ def base_matches(qualname: str, bases: Iterable[str]) -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """Whether a class derives from a base: ``True``, ``False`` or ``None`` (unknown)."""
 
@@ -98,6 +130,7 @@ class Index:
         self._lookups: dict[tuple[str, str], Target] = {}
         self._verdicts: dict[tuple[str, frozenset[str]], Verdict] = {}
         self._mros: dict[str, tuple[list[ClassT], str]] = {}
+        self._values: dict[tuple[str, str], tuple[str | None, str]] = {}
 
     def add(self, located: Located, facts: ModuleFacts) -> None:
         """Register a module the scan has already read."""
@@ -114,102 +147,175 @@ class Index:
         return self._facts[module]
 
     # -- names ------------------------------------------------------------
-    def resolve(self, module: str, dotted: str, depth: int = 0) -> Target:
+    # Resolution is a loop over steps, not recursion: real packages chain
+    # re-exports through dozens of modules, and a module may hold a thousand
+    # assignments that name each other; neither may exhaust Python's stack.
+    def resolve(self, module: str, dotted: str) -> Target:
         """What ``dotted`` (``a`` or ``a.b.c``) means inside ``module``."""
         head, *rest = dotted.split(".")
-        target = self.lookup(module, head, depth)
-        for attr in rest:
-            target = self.attribute(target, attr, depth)
-        return target
+        return self._follow(("lookup", module, head), rest[::-1])
 
-    def lookup(self, module: str, name: str, depth: int = 0) -> Target:
+    def lookup(self, module: str, name: str) -> Target:
         """The top-level binding ``name`` of ``module``, followed to its target."""
-        key = (module, name)
-        known = self._lookups.get(key)
-        if known is not None:
-            return known
-        if depth > _MAX_DEPTH:
-            return Unresolved(f"import cycle while following {module}.{name}")
-        # A name met again while it is being followed is an import cycle.
-        self._lookups[key] = Unresolved(f"import cycle while following {module}.{name}")
-        target = self._lookup(module, name, depth)
-        self._lookups[key] = target
-        return target
+        return self._follow(("lookup", module, name), [])
 
-    def _lookup(self, module: str, name: str, depth: int) -> Target:
+    def attribute(self, target: Target, attr: str) -> Target:
+        """``target.attr``: a module's binding or sub-module, a class attribute."""
+        return self._follow(("attr", target, attr), [])
+
+    def _follow(self, state: _State, attrs: list[str]) -> Target:
+        """Run steps until a target is reached with no attribute left to apply.
+
+        ``attrs`` is a stack of attributes still to apply (the next on top).
+        Every lookup met on the way is memoised once its own target is known:
+        that is when a target is reached with the stack back at the height it
+        had when the lookup started. A lookup met again while it is being
+        followed is a cycle.
+        """
+        started: list[tuple[tuple[str, str], int]] = []
+        for _ in range(_MAX_STEPS):
+            kind = state[0]
+            if kind == "lookup":
+                key = (state[1], state[2])
+                known = self._lookups.get(key)
+                if known is _FOLLOWING:
+                    state = (
+                        "done",
+                        Unresolved(f"import cycle: {key[0]}.{key[1]} refers to itself"),
+                    )
+                elif known is not None:
+                    state = ("done", known)
+                else:
+                    self._lookups[key] = _FOLLOWING
+                    started.append((key, len(attrs)))
+                    state = self._lookup_step(key[0], key[1], attrs)
+            elif kind == "attr":
+                state = self._attribute_step(state[1], state[2], attrs)
+            else:
+                target: Target = state[1]
+                while started and started[-1][1] == len(attrs):
+                    self._lookups[started.pop()[0]] = target
+                if not attrs:
+                    return target
+                state = ("attr", target, attrs.pop())
+        gave_up = Unresolved(
+            f"gave up after following {_MAX_STEPS:,} names (a chain of re-exports this "
+            "long is beyond the scanner)"
+        )
+        for key, _height in started:
+            self._lookups[key] = gave_up
+        return gave_up
+
+    def _lookup_step(self, module: str, name: str, attrs: list[str]) -> _State:
         facts = self.facts(module)
         if facts is None:
-            return ExternalT(
-                f"{module}.{name}",
-                f"module {module} is not on the search path (add it with --search-path)",
+            return (
+                "done",
+                ExternalT(
+                    f"{module}.{name}",
+                    f"module {module} is not on the search path (add it with --search-path)",
+                ),
             )
         binding = facts.bindings.get(name)
         if binding is None:
-            if self.locator.exists(f"{module}.{name}") and self._packages.get(module):
-                return ModuleT(f"{module}.{name}")
-            if facts.stars:
-                star = facts.stars[-1]
-                source = "." * star.level + star.module
-                return Unresolved(
-                    f"{name!r} is not bound in {module}; it may come from "
-                    f"'from {source} import *' at line {star.line}"
-                )
-            if facts.dynamic:
-                return Unresolved(f"{name!r} is not bound in {module}, which {facts.dynamic}")
-            if name in _BUILTINS:
-                return ExternalT(f"builtins.{name}", "a built-in")
-            return Unresolved(f"{name!r} is not defined in {module}")
+            return ("done", self._unbound(module, name, facts))
+        return self._binding_step(module, name, binding, attrs)
+
+    def _unbound(self, module: str, name: str, facts: ModuleFacts) -> Target:
+        if self.locator.exists(f"{module}.{name}") and self._packages.get(module):
+            return ModuleT(f"{module}.{name}")
+        if facts.stars:
+            star = facts.stars[-1]
+            source = "." * star.level + star.module
+            return Unresolved(
+                f"{name!r} is not bound in {module}; it may come from "
+                f"'from {source} import *' at line {star.line}"
+            )
+        if facts.dynamic:
+            return Unresolved(f"{name!r} is not bound in {module}, which {facts.dynamic}")
+        if name in _BUILTINS:
+            return ExternalT(f"builtins.{name}", "a built-in")
+        return Unresolved(f"{name!r} is not defined in {module}")
+
+    def _binding_step(self, module: str, name: str, binding: Binding, attrs: list[str]) -> _State:
         kind = binding.kind
-        if kind == "module":
-            return ModuleT(binding.target)
-        if kind == "from":
+        while kind == "from":
             base = self.absolute(module, binding.level, binding.target)
             if base is None:
-                return Unresolved(
-                    f"relative import at line {binding.line} of {module} goes above "
-                    "its top-level package"
+                return (
+                    "done",
+                    Unresolved(
+                        f"relative import at line {binding.line} of {module} goes above "
+                        "its top-level package"
+                    ),
                 )
-            return self.attribute(ModuleT(base), binding.attr, depth + 1)
+            if base != module:
+                return ("attr", ModuleT(base), binding.attr)
+            # ``from pkg import name`` inside pkg itself (``from . import name``
+            # in its __init__): Python takes the name as pkg has bound it so
+            # far, else it imports the submodule pkg.name.
+            if binding.earlier is None:
+                return ("done", self._own_submodule(module, binding))
+            name = binding.attr
+            binding = binding.earlier
+            kind = binding.kind
+        if kind == "module":
+            return ("done", ModuleT(binding.target))
         if kind == "class":
             assert binding.cls is not None
-            return ClassT(module, binding.cls)
+            return ("done", ClassT(module, binding.cls))
         if kind == "value":
             assert binding.expr is not None
-            if binding.expr[0] == "ref":
-                # Re-export by assignment: ``Base = extensions.ExtensionDescriptor``.
-                return self.resolve(module, binding.expr[1], depth + 1)
-            return ValueT(module, binding.expr)
+            # A reference is a re-export by assignment:
+            # ``Base = extensions.ExtensionDescriptor``.
+            return self._expr_step(module, binding.expr, attrs)
         if kind == "def":
-            return Unresolved(f"{module}.{name} is a function (line {binding.line})")
-        return Unresolved(f"{module}.{name}: {binding.reason}")
+            return ("done", FunctionT(module, name, binding.line))
+        return ("done", Unresolved(f"{module}, line {binding.line}: {binding.reason}"))
 
-    def attribute(self, target: Target, attr: str, depth: int = 0) -> Target:
-        """``target.attr``: a module's binding or sub-module, a class attribute."""
+    def _own_submodule(self, module: str, binding: Binding) -> Target:
+        name = f"{module}.{binding.attr}"
+        if self._packages.get(module) and self.locator.exists(name):
+            return ModuleT(name)
+        return Unresolved(
+            f"line {binding.line} of {module} imports {binding.attr!r} from {module} itself, "
+            f"which binds no {binding.attr!r} before that line and has no submodule of that "
+            "name (an ImportError when it runs)"
+        )
+
+    def _attribute_step(self, target: Target, attr: str, attrs: list[str]) -> _State:
         if isinstance(target, ModuleT):
             facts = self.facts(target.name)
-            if facts is not None and attr in facts.bindings:
-                return self.lookup(target.name, attr, depth + 1)
-            if self.locator.find(f"{target.name}.{attr}") is not None:
-                return ModuleT(f"{target.name}.{attr}")
-            return self.lookup(target.name, attr, depth + 1)
+            bound = facts is not None and attr in facts.bindings
+            if not bound and self.locator.find(f"{target.name}.{attr}") is not None:
+                return ("done", ModuleT(f"{target.name}.{attr}"))
+            return ("lookup", target.name, attr)
         if isinstance(target, ClassT):
             expr = target.cls.attrs.get(attr)
             if expr is None:
-                return Unresolved(f"{target.qualname} has no class attribute {attr!r}")
-            return self.expr_target(target.module, expr, depth + 1)
+                return ("done", Unresolved(f"{target.qualname} has no class attribute {attr!r}"))
+            return self._expr_step(target.module, expr, attrs)
         if isinstance(target, ExternalT):
-            return ExternalT(f"{target.qualname}.{attr}", target.reason)
+            return ("done", ExternalT(f"{target.qualname}.{attr}", target.reason))
         if isinstance(target, ValueT):
-            return Unresolved(f"attribute {attr!r} of a value in {target.module}")
-        return target
+            return ("done", Unresolved(f"attribute {attr!r} of a value in {target.module}"))
+        if isinstance(target, FunctionT):
+            return ("done", Unresolved(f"attribute {attr!r} of {target.reason}"))
+        return ("done", target)
 
-    def expr_target(self, module: str, expr: Expr, depth: int = 0) -> Target:
-        """The target of an expression: a name is followed, anything else is a value."""
+    def _expr_step(self, module: str, expr: Expr, attrs: list[str]) -> _State:
         if expr[0] == "ref":
-            return self.resolve(module, expr[1], depth)
+            head, *rest = expr[1].split(".")
+            attrs.extend(reversed(rest))
+            return ("lookup", module, head)
         if expr[0] == "unknown":
-            return Unresolved(expr[1])
-        return ValueT(module, expr)
+            return ("done", Unresolved(expr[1]))
+        return ("done", ValueT(module, expr))
+
+    def expr_target(self, module: str, expr: Expr) -> Target:
+        """The target of an expression: a name is followed, anything else is a value."""
+        attrs: list[str] = []
+        return self._follow(self._expr_step(module, expr, attrs), attrs)
 
     def absolute(self, module: str, level: int, target: str) -> str | None:
         """The absolute module name of a (possibly relative) import in ``module``."""
@@ -229,39 +335,83 @@ class Index:
         for expr in cls.cls.bases:
             yield self.expr_target(cls.module, expr)
 
-    def derives(
-        self, cls: ClassT, bases: frozenset[str], _seen: frozenset[str] = frozenset()
-    ) -> Verdict:
-        """Whether ``cls`` derives (transitively) from one of ``bases``."""
-        key = (cls.qualname, bases)
-        known = self._verdicts.get(key)
-        if known is None:
-            known = self._derives(cls, bases, _seen)
-            if known.derives is not None or not _seen:
-                self._verdicts[key] = known
-        return known
+    def derives(self, cls: ClassT, bases: frozenset[str]) -> Verdict:
+        """Whether ``cls`` derives (transitively) from one of ``bases``.
 
-    def _derives(self, cls: ClassT, bases: frozenset[str], _seen: frozenset[str]) -> Verdict:
-        if base_matches(cls.qualname, bases):
-            return Verdict(True)
-        if cls.qualname in _seen:
-            return Verdict(False)
-        unknown: str = ""
-        for target in self.bases(cls):
-            if isinstance(target, ClassT):
-                verdict = self.derives(target, bases, _seen | {cls.qualname})
+        A depth-first walk with its own stack: a chain of a thousand classes
+        is valid Python. A class met again on the current path (which Python
+        could never create) counts as not deriving on that path.
+        """
+        known = self._verdicts.get((cls.qualname, bases))
+        if known is not None:
+            return known
+        # Each frame: the class, its base targets still to look at, and the
+        # first reason a base could not be told.
+        stack: list[tuple[ClassT, Iterator[Target], list[str]]] = []
+        path: set[str] = set()
+        verdict: Verdict | None = self._verdict_start(cls, bases, stack, path)
+        while stack:
+            current, todo, unknown = stack[-1]
+            if verdict is not None:
+                # A base's verdict came back.
                 if verdict.derives:
-                    return verdict
-                if verdict.derives is None:
-                    unknown = unknown or verdict.reason
+                    self._verdict_end(current, bases, verdict, stack, path)
+                    continue
+                if verdict.derives is None and not unknown:
+                    unknown.append(verdict.reason)
+                verdict = None
+            target = next(todo, None)
+            if target is None:
+                done = Verdict(None, unknown[0]) if unknown else Verdict(False)
+                verdict = self._verdict_end(current, bases, done, stack, path)
+            elif isinstance(target, ClassT):
+                if target.qualname in path:
+                    verdict = Verdict(base_matches(target.qualname, bases))
+                else:
+                    verdict = self._verdict_start(target, bases, stack, path)
             elif isinstance(target, ExternalT):
                 if base_matches(target.qualname, bases):
-                    return Verdict(True)
-                if not target.qualname.startswith("builtins."):
-                    unknown = unknown or f"base {target.qualname}: {target.reason}"
-            elif isinstance(target, Unresolved):
-                unknown = unknown or f"a base of {cls.cls.name}: {target.reason}"
-        return Verdict(None, unknown) if unknown else Verdict(False)
+                    verdict = Verdict(True)
+                elif not target.qualname.startswith("builtins.") and not unknown:
+                    unknown.append(f"base {target.qualname}: {target.reason}")
+            elif isinstance(target, Unresolved | FunctionT) and not unknown:
+                unknown.append(f"a base of {current.cls.name}: {target.reason}")
+        assert verdict is not None
+        return verdict
+
+    def _verdict_start(
+        self,
+        cls: ClassT,
+        bases: frozenset[str],
+        stack: list[tuple[ClassT, Iterator[Target], list[str]]],
+        path: set[str],
+    ) -> Verdict | None:
+        """The verdict at once (known, or ``cls`` is a base), or push a frame."""
+        known = self._verdicts.get((cls.qualname, bases))
+        if known is not None:
+            return known
+        if base_matches(cls.qualname, bases):
+            return Verdict(True)
+        stack.append((cls, self.bases(cls), []))
+        path.add(cls.qualname)
+        return None
+
+    def _verdict_end(
+        self,
+        cls: ClassT,
+        bases: frozenset[str],
+        verdict: Verdict,
+        stack: list[tuple[ClassT, Iterator[Target], list[str]]],
+        path: set[str],
+    ) -> Verdict:
+        """Pop ``cls``'s frame and remember its verdict."""
+        stack.pop()
+        path.discard(cls.qualname)
+        # An unknown verdict may hang on the path walked (a cycle cut short):
+        # only the walk's own start keeps it.
+        if verdict.derives is not None or not stack:
+            self._verdicts[(cls.qualname, bases)] = verdict
+        return verdict
 
     def mro(self, cls: ClassT) -> tuple[list[ClassT], str]:
         """Readable classes in method resolution order, and why the walk stopped early."""
@@ -287,7 +437,7 @@ class Index:
                     nxt.append(target)
                 elif isinstance(target, ExternalT) and not target.qualname.startswith("builtins."):
                     stop = stop or f"{target.qualname} cannot be read: {target.reason}"
-                elif isinstance(target, Unresolved):
+                elif isinstance(target, Unresolved | FunctionT):
                     stop = stop or target.reason
             # Depth-first, left to right: the order Python's C3 gives single chains.
             todo = nxt + todo
@@ -297,27 +447,87 @@ class Index:
     def evaluate(
         self, module: str, expr: Expr, self_cls: ClassT | None = None
     ) -> tuple[str | None, str]:
-        """Fold ``expr`` to a string: ``(value, "")`` or ``(None, reason)``."""
-        kind = expr[0]
-        if kind == "str":
-            return expr[1], ""
-        if kind == "unknown":
-            return None, expr[1]
-        if kind == "concat":
-            pieces: list[str] = []
-            for part in expr[1]:
-                value, reason = self.evaluate(module, part, self_cls)
-                if value is None:
-                    return None, reason
-                pieces.append(value)
-            return "".join(pieces), ""
-        dotted: str = expr[1]
-        head, _, rest = dotted.partition(".")
-        if self_cls is not None and head in ("self", "cls") and rest:
-            return self._evaluate_on_class(self_cls, rest)
-        return self._value_of(self.resolve(module, dotted), dotted)
+        """Fold ``expr`` to a string: ``(value, "")`` or ``(None, reason)``.
 
-    def _evaluate_on_class(self, cls: ClassT, dotted: str) -> tuple[str | None, str]:
+        Concatenations and names are followed with an explicit stack (a
+        constant built over hundreds of ``+`` across assignments is valid
+        Python); a name whose value needs itself is a cycle; values longer
+        than any alias are refused rather than built.
+        """
+        # Frames: [module, parts, next part, pieces, self_cls, size] for a
+        # concatenation being folded, or a name's key once its value is due.
+        stack: list[list[Any] | tuple[str, str]] = []
+        following: set[tuple[str, str]] = set()
+        value: str | None = None
+        reason = ""
+        job: tuple[str, Expr, ClassT | None] | None = (module, expr, self_cls)
+        while True:
+            if job is not None:
+                where, expr, on_class = job
+                job = None
+                kind = expr[0]
+                if kind == "str":
+                    value, reason = expr[1], ""
+                elif kind == "unknown":
+                    value, reason = None, expr[1]
+                elif kind == "concat":
+                    if not expr[1]:
+                        value, reason = "", ""
+                    else:
+                        stack.append([where, expr[1], 1, [], on_class, 0])
+                        job = (where, expr[1][0], on_class)
+                        continue
+                else:
+                    dotted: str = expr[1]
+                    key = (where, dotted)
+                    head, _, rest = dotted.partition(".")
+                    if on_class is not None and head in ("self", "cls") and rest:
+                        next_job, reason = self._on_class(on_class, rest)
+                    elif key in self._values:
+                        value, reason = self._values[key]
+                        next_job = None
+                    elif key in following:
+                        next_job = None
+                        value, reason = None, f"{dotted} in {where} needs its own value"
+                    else:
+                        next_job, reason = self._value_of(self.resolve(where, dotted), dotted)
+                        if next_job is not None:
+                            following.add(key)
+                            stack.append(key)
+                    if next_job is not None:
+                        job = (next_job[0], next_job[1], None)
+                        continue
+                    if reason:
+                        value = None
+            # A value (or a failure) is ready: hand it to the frame below.
+            while stack:
+                frame = stack[-1]
+                if isinstance(frame, tuple):
+                    stack.pop()
+                    following.discard(frame)
+                    self._values[frame] = (value, reason)
+                    continue
+                if value is None:
+                    stack.pop()
+                    continue
+                frame[3].append(value)
+                frame[5] += len(value)
+                if frame[5] > _MAX_VALUE:
+                    value, reason = None, f"the value folds to over {_MAX_VALUE:,} characters"
+                    stack.pop()
+                    continue
+                if frame[2] < len(frame[1]):
+                    part = frame[1][frame[2]]
+                    frame[2] += 1
+                    job = (frame[0], part, frame[4])
+                    break
+                stack.pop()
+                value = "".join(frame[3])
+            if job is None:
+                return value, reason
+
+    def _on_class(self, cls: ClassT, dotted: str) -> tuple[tuple[str, Expr] | None, str]:
+        """Where ``self.<dotted>`` is set on ``cls`` or its bases, or why not."""
         attr, _, rest = dotted.partition(".")
         chain, stop = self.mro(cls)
         for klass in chain:
@@ -328,15 +538,15 @@ class Index:
                 if expr[0] != "ref":
                     return None, f"{klass.qualname}.{attr} is not a module or class"
                 expr = ("ref", f"{expr[1]}.{rest}")
-            return self.evaluate(klass.module, expr)
+            return (klass.module, expr), ""
         return None, stop or f"no class in the bases of {cls.cls.name} sets {attr!r}"
 
-    def _value_of(self, target: Target, what: str) -> tuple[str | None, str]:
+    def _value_of(self, target: Target, what: str) -> tuple[tuple[str, Expr] | None, str]:
         if isinstance(target, ValueT):
-            return self.evaluate(target.module, target.expr)
+            return (target.module, target.expr), ""
         if isinstance(target, ExternalT):
             return None, f"{target.qualname} cannot be read: {target.reason}"
-        if isinstance(target, Unresolved):
+        if isinstance(target, Unresolved | FunctionT):
             return None, target.reason
         if isinstance(target, ClassT):
             return None, f"{what} is the class {target.qualname}, not a string"

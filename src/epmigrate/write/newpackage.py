@@ -32,6 +32,8 @@ class NewPackage:
     package: str
     files: tuple[str, ...]
     entry_points: tuple[EntryPointSpec, ...]
+    scan: ScanResult | None = None
+    """The scan of the loose files (its unverified extensions got no entry point)."""
 
 
 def package_name(dist_name: str) -> str:
@@ -115,7 +117,7 @@ def create(
     _write(os.path.join(outdir, "README.md"), _readme(dist_name, package, result.paths, eps))
     written += [os.path.join(pkg_dir, "__init__.py"), os.path.join(outdir, "pyproject.toml")]
     written.append(os.path.join(outdir, "README.md"))
-    return NewPackage(outdir, package, tuple(written), eps)
+    return NewPackage(outdir, package, tuple(written), eps, result)
 
 
 def _as_packaged(result: ScanResult, package: str) -> ScanResult:

@@ -100,11 +100,36 @@ def entry_points(result: ScanResult, name_style: str) -> list[EntryPointSpec]:
                 hint="make them a package with 'epmigrate write --new-package DIST_NAME "
                 "--path DIR OUTDIR'",
             )
+        unverified = result.unverified
+        if unverified:
+            raise EpmigrateError(
+                f"none of the {len(unverified)} extension(s) found in {', '.join(result.paths)} "
+                f"could be verified (profile {result.profile}): "
+                + "; ".join(f"{e.path}: {e.class_name}" for e in unverified[:3])
+                + ("; ..." if len(unverified) > 3 else ""),
+                hint=unverified_hint(result),
+            )
         raise EpmigrateError(
             f"no loadable extension found in {', '.join(result.paths)} (profile {result.profile})",
             hint="check the path and --profile / --base ('epmigrate scan' shows what it sees)",
         )
     return specs
+
+
+def unverified_hint(result: ScanResult) -> str:
+    """What would let the scan verify its unverified extensions."""
+    if result.missing_bases:
+        packages = sorted({b.split(".")[0] for b in result.missing_bases})
+        return (
+            f"the base classes' package {' or '.join(packages)} (for "
+            f"{', '.join(result.missing_bases)}) is on no directory of the search path: "
+            "pass --search-path DIR, the directory that holds it (a virtualenv's "
+            "site-packages), or install it where epmigrate runs"
+        )
+    return (
+        "'epmigrate scan' gives each one's reason; fix it, pass --search-path for a "
+        "package it could not read, or write the others with --allow-unverified"
+    )
 
 
 def prepare(request: Request) -> Outcome:

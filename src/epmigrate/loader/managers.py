@@ -58,7 +58,8 @@ from stevedore.named import (
     warning_on_missing_entrypoint,
 )
 
-from epmigrate import _legacy
+from epmigrate.loader import _legacy
+from epmigrate.loader._vetted import escape
 from epmigrate.profiles import GROUP as PROFILES_GROUP
 from epmigrate.profiles import Profile, get_profile
 
@@ -90,7 +91,7 @@ ENV_VAR = "EPMIGRATE_LEGACY"
 
 DEFAULT_PROFILE = "neutron"
 
-_INTERNAL_MODULES = ("epmigrate.loader", "epmigrate._legacy", "stevedore.")
+_INTERNAL_MODULES = ("epmigrate.loader", "stevedore.")
 _NO_SOURCES: dict[int, _legacy.LegacySource] = {}
 
 
@@ -342,6 +343,19 @@ class HybridExtensionManager(ExtensionManager[T]):
         # Keyed by identity: a synthetic entry point compares equal to a real
         # one with the same name, value and group.
         self._legacy_sources = {id(s.entry_point): s for s in sources}
+        try:
+            return self._load_sources(sources, settings, invoke_on_load, invoke_args, invoke_kwds)
+        finally:
+            _legacy.close(sources)
+
+    def _load_sources(
+        self,
+        sources: list[_legacy.LegacySource],
+        settings: _Settings,
+        invoke_on_load: bool,
+        invoke_args: tuple[Any, ...],
+        invoke_kwds: dict[str, Any],
+    ) -> list[Extension[T]]:
         stacklevel = _stacklevel() + 1  # the same call stack for every warning below
         debug = LOG.isEnabledFor(logging.DEBUG)
         loaded: list[Extension[T]] = []
@@ -349,7 +363,7 @@ class HybridExtensionManager(ExtensionManager[T]):
         for source in sources:
             ep = source.entry_point
             if debug:
-                LOG.debug("found legacy extension %r in %s", ep.name, source.path)
+                LOG.debug("found legacy extension %r in %s", ep.name, escape(source.path))
             try:
                 ext = self._load_one_plugin(ep, invoke_on_load, invoke_args, invoke_kwds)
             except (KeyboardInterrupt, AssertionError):
@@ -361,8 +375,8 @@ class HybridExtensionManager(ExtensionManager[T]):
                     LOG.error(
                         "Could not load %r from %s: %s",
                         ep.name,
-                        source.path,
-                        err,
+                        escape(source.path),
+                        escape(err),
                         exc_info=LOG.isEnabledFor(logging.DEBUG),
                     )
                 continue
@@ -427,12 +441,12 @@ class HybridExtensionManager(ExtensionManager[T]):
             "extension %r of group %r was loaded from the legacy path %s; %s",
             source.name,
             group,
-            source.path,
-            todo,
+            escape(source.path),
+            escape(todo),
         )
         warnings.warn(
             f"extension {source.name!r} of group {group!r} was loaded from the legacy path "
-            f"{source.path}; {todo}",
+            f"{escape(source.path)}; {escape(todo)}",
             LegacyExtensionWarning,
             stacklevel=stacklevel,
         )
@@ -448,7 +462,7 @@ class HybridExtensionManager(ExtensionManager[T]):
                     len(found),
                     name,
                     self.namespace,
-                    "; ".join(str(self.origin(e)) for e in found),
+                    escape("; ".join(str(self.origin(e)) for e in found)),
                 )
 
     # -- lookup ------------------------------------------------------------
