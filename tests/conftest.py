@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -103,3 +104,23 @@ def test_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipVenv]:
     outer = [sysconfig.get_path("purelib"), str(Path(epmigrate.__file__).resolve().parents[1])]
     (site / "_epmigrate_outer.pth").write_text("\n".join(outer) + "\n")
     yield PipVenv(root, python, site)
+
+
+@pytest.fixture
+def deadline() -> Iterator[None]:
+    """Fail a test that hangs (60 s) instead of hanging the suite.
+
+    ``pytest.fail`` raises an exception no ``except OSError`` or ``except
+    Exception`` in the code under test can swallow.
+    """
+
+    def expired(signum: int, frame: object) -> None:
+        pytest.fail("the test did not finish in 60 s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(60)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -164,6 +164,9 @@ def scan_command(
             )
     except EpmigrateError as exc:
         raise UsageError(str(exc)) from exc
+    if fmt != "json" and hasattr(sys.stdout, "reconfigure"):
+        # A name the locale's encoding cannot spell is escaped, not a crash.
+        sys.stdout.reconfigure(errors="backslashreplace")
     if fmt == "json":
         click.echo(report.render_json(result), nl=False)
     elif snippet:
@@ -202,7 +205,9 @@ def scan_command(
     "--check", is_flag=True, help="Write nothing; exit 1 when the file would change (for CI)."
 )
 @click.option("--replace", is_flag=True, help="Re-point entries of the same name elsewhere.")
-@click.option("--force", is_flag=True, help="Write to TARGET even if the build ignores it.")
+@click.option(
+    "--force", is_flag=True, help="Write to TARGET even if the build ignores it or it is read-only."
+)
 @click.option(
     "--allow-unverified",
     is_flag=True,
@@ -339,7 +344,7 @@ def write_command(
             sys.exit(1)
         return
     try:
-        run.commit(outcome)
+        outcome = run.commit(outcome)
     except EpmigrateError as exc:
         raise click.ClickException(str(exc)) from exc
     if outcome.changed:

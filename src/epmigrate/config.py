@@ -51,10 +51,7 @@ def load(root: str) -> Defaults:
     pyproject = os.path.join(root, "pyproject.toml")
     if os.path.isfile(pyproject):
         text = read_text(pyproject).text.removeprefix("\ufeff")
-        try:
-            table = tomllib.loads(text).get("tool", {}).get("epmigrate")
-        except tomllib.TOMLDecodeError as exc:
-            raise toml_error(exc, pyproject) from exc
+        table = read_toml(text, pyproject).get("tool", {}).get("epmigrate")
         if table is not None:
             return _defaults(root, pyproject, "[tool.epmigrate]", table)
     cfg = os.path.join(root, "setup.cfg")
@@ -107,3 +104,62 @@ def _defaults(root: str, path: str, table: str, raw: dict[str, Any]) -> Defaults
         name=name,
         search_path=rooted(strings("search-path")),
     )
+
+
+TOO_DEEP_START = "nests values "
+
+
+def read_toml(text: str, path: str | None) -> dict[str, Any]:
+    """``tomllib.loads(text)`` with every failure a located :class:`ParseError`.
+
+    A ``TOMLDecodeError`` says where tomllib stopped; a value nested deeper
+    than Python's recursion limit lets tomllib overflow: the error then names
+    the line where the nesting gets that deep, and says that the build's own
+    TOML reader stops there too.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise toml_error(exc, path) from exc
+    except (RecursionError, MemoryError) as exc:
+        line, depth = _deepest(text)
+        name = os.path.basename(path) if path else "pyproject.toml"
+        raise ParseError(
+            f"{TOO_DEEP_START}{depth} levels deep, more than Python's TOML reader (tomllib, "
+            f"which build backends use) can read: {name} cannot be built as it is",
+            path=path,
+            line=line,
+            hint="flatten the nested arrays or inline tables there; nothing was written",
+        ) from exc
+
+
+def _deepest(text: str) -> tuple[int, int]:
+    """The line where ``[``/``{`` nesting (outside strings and comments) peaks, and the peak."""
+    depth = peak = 0
+    line = peak_line = 1
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if ch == quote or (ch == "\n" and len(quote) == 1):
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch in "[{":
+            depth += 1
+            if depth > peak:
+                peak, peak_line = depth, line
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return peak_line, peak

@@ -2,25 +2,53 @@
 
 The write goes to a temporary file in the same directory, is flushed to disk
 and renamed over the original with ``os.replace``, so a reader (or a crash)
-sees the old bytes or the new bytes, never a mix. The file's permission bits
-(and, when we may, its owner) are kept. A file that changed on disk since it
-was read is refused rather than overwritten.
+sees the old bytes or the new bytes, never a mix. The file's owner, group,
+permission bits (setuid and setgid included) and extended attributes (POSIX
+ACLs are stored as such) are copied to the new file, in that order: a
+``chown`` clears the setuid bit, so the mode comes after it.
+
+Writers serialise on a lock: :func:`lock` takes ``flock(LOCK_EX)`` on the
+target file itself (on the file a symbolic link points to), and the check
+that the file is still the one that was read, the temporary file and the
+rename all happen while it is held. The rename puts a new inode under the
+name, so a writer that was waiting on the old inode sees, once it has the
+lock, that the name no longer points at it, and locks the new one. Nothing is
+left behind: there is no lock file. A file that changed since it was read is
+refused (:func:`write_text`) or, through :func:`epmigrate.write.run.commit`,
+edited again from its new bytes under the lock.
+
+Temporary files are named ``.NAME.PID-START.RANDOM.epmigrate-tmp``: the
+writer's process id and its start time (clock ticks since boot, from
+``/proc``; ``0`` where there is none). A later write removes only those whose
+writer is gone (no such process, or another process with a reused id), so two
+writers never delete each other's temporary file.
+
+A symbolic link is written through: the file it points to is replaced and the
+link is kept (:attr:`Snapshot.real`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from epmigrate.errors import ParseError, WriteError
 
 TEMP_SUFFIX = ".epmigrate-tmp"
+
+MAX_SIZE = 64 * 1024 * 1024
+"""Largest packaging file epmigrate reads (bytes): anything bigger is no setup.cfg."""
+
+LOCK_TIMEOUT = 30.0
+"""Seconds a write waits for another writer of the same file before giving up."""
 
 _SLOW_ENV = "EPMIGRATE_TEST_SLOW_WRITE"
 """Seconds to pause at each step of a write, for the crash-safety tests.
@@ -40,10 +68,20 @@ _FULL = {
     errno.EFBIG: "the file is too large for this file system or process limit",
 }
 
+# Extended attributes the system sets on every new file itself (labels,
+# capabilities): copied when allowed, never a reason to fail the write.
+_SYSTEM_XATTRS = ("security.", "trusted.")
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A file as it was read: its bytes, its text and its stat."""
+    """A file as it was read: its bytes, its text and its stat.
+
+    ``path`` is the name it was read by; ``real`` the file that name leads to
+    (different when ``path`` is a symbolic link), which a write replaces.
+    """
 
     path: str
     data: bytes
@@ -53,14 +91,48 @@ class Snapshot:
     gid: int
     mtime_ns: int
     size: int
+    real: str = ""
+    ino: int = 0
+    dev: int = 0
+
+    @property
+    def is_link(self) -> bool:
+        """Whether ``path`` is a symbolic link (the write goes to :attr:`real`)."""
+        return bool(self.real) and os.path.abspath(self.path) != self.real
 
 
 def read_text(path: str) -> Snapshot:
     """Read ``path`` as UTF-8 text, keeping a BOM and every line ending as is."""
+    real = os.path.realpath(path)
     try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            data = fh.read()
+        fd = _open_regular(path)
+    except OSError as exc:
+        raise WriteError(
+            f"cannot read {path}: {exc.strerror or exc}", path=path, hint="check the path"
+        ) from exc
+    with os.fdopen(fd, "rb") as fh:
+        return _snapshot(path, real, fh)
+
+
+def _open_regular(path: str) -> int:
+    """An fd on ``path`` opened without blocking; ``OSError`` unless a regular file."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if st.st_size > MAX_SIZE:
+            raise OSError(errno.EFBIG, f"larger than {MAX_SIZE // (1024 * 1024)} MB")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _snapshot(path: str, real: str, fh: BinaryIO) -> Snapshot:
+    st = os.fstat(fh.fileno())
+    try:
+        data = fh.read(MAX_SIZE + 1)
     except OSError as exc:
         raise WriteError(
             f"cannot read {path}: {exc.strerror or exc}", path=path, hint="check the path"
@@ -75,28 +147,154 @@ def read_text(path: str) -> Snapshot:
             line=line,
             hint="packaging files are UTF-8: re-save the file as UTF-8",
         ) from exc
-    return Snapshot(path, data, text, st.st_mode, st.st_uid, st.st_gid, st.st_mtime_ns, st.st_size)
+    return Snapshot(
+        path,
+        data,
+        text,
+        st.st_mode,
+        st.st_uid,
+        st.st_gid,
+        st.st_mtime_ns,
+        st.st_size,
+        real,
+        st.st_ino,
+        st.st_dev,
+    )
 
 
-def write_text(snapshot: Snapshot, text: str) -> None:
+class Locked:
+    """The write lock on a file, as :func:`lock` holds it."""
+
+    def __init__(self, path: str, real: str, fd: int) -> None:
+        self.path = path
+        self.real = real
+        self.fd = fd
+
+    def read(self) -> Snapshot:
+        """The file as it is now, read through the locked descriptor."""
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        with os.fdopen(os.dup(self.fd), "rb") as fh:
+            return _snapshot(self.path, self.real, fh)
+
+
+@contextlib.contextmanager
+def lock(path: str, timeout: float = LOCK_TIMEOUT) -> Iterator[Locked]:
+    """Hold the write lock of ``path`` (the file it leads to) for the block.
+
+    Raises :class:`WriteError` when the file cannot be opened or another writer
+    holds the lock for longer than ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        real = os.path.realpath(path)
+        try:
+            fd = _open_regular(real)
+        except OSError as exc:
+            raise WriteError(
+                f"cannot read {path}: {exc.strerror or exc}; nothing was written",
+                path=path,
+                hint="check the path",
+            ) from exc
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise WriteError(
+                            f"another process has been writing {path} for {timeout:.0f} s "
+                            "(it holds the file's lock); nothing was written",
+                            path=path,
+                            hint="wait for it to finish (or stop it), then run again",
+                        ) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.05)
+                except OSError as exc:
+                    if exc.errno not in _NO_FLOCK:
+                        raise
+                    # NFS maps flock to a byte-range lock, which wants a
+                    # descriptor open for writing; a file system without
+                    # locks gets the checks made under the lock, unlocked.
+                    fd = _reopen_for_lock(real, fd)
+                    if fd < 0:
+                        fd = _open_regular(real)
+                        break
+            # The lock is on the inode we opened: still the file the name leads to?
+            held = os.fstat(fd)
+            try:
+                now = os.stat(real)
+            except FileNotFoundError:
+                now = None
+            same = now is not None and (now.st_ino, now.st_dev) == (held.st_ino, held.st_dev)
+            if same and os.path.realpath(path) == real:
+                yield Locked(path, real, fd)
+                return
+        finally:
+            if fd >= 0:
+                os.close(fd)  # also releases the lock
+
+
+_NO_FLOCK = {errno.EBADF, errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
+
+
+def _reopen_for_lock(real: str, fd: int) -> int:
+    """``fd`` closed and ``real`` opened for writing and locked; ``-1`` when that fails."""
+    os.close(fd)
+    try:
+        fd = os.open(real, os.O_RDWR | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return -1
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        return -1
+    return fd
+
+
+def write_text(snapshot: Snapshot, text: str, *, force: bool = False) -> None:
     """Replace the file read as ``snapshot`` with ``text``, atomically.
 
     Raises :class:`WriteError` (and leaves the file untouched) when the file
-    is read-only for us, changed since it was read, or the directory cannot
-    take a new file, or the disk is full.
+    is read-only (its mode bits, also for root; ``force`` overrides), changed
+    since it was read, or the directory cannot take a new file, or the disk is
+    full.
     """
+    with lock(snapshot.path) as held:
+        current = held.read()
+        if current.data != snapshot.data:
+            raise _changed(snapshot.path)
+        replace_locked(held, current, text, force=force)
+
+
+def _changed(path: str) -> WriteError:
+    return WriteError(
+        f"{path} changed on disk since it was read; nothing was written",
+        path=path,
+        hint="run the command again on the new version",
+    )
+
+
+def replace_locked(held: Locked, snapshot: Snapshot, text: str, *, force: bool = False) -> None:
+    """Replace the locked file (as read into ``snapshot`` under the lock) with ``text``."""
     path = snapshot.path
-    directory = os.path.dirname(os.path.abspath(path))
+    real = held.real
+    directory = os.path.dirname(real)
     uid = os.getuid()
-    _refuse_read_only(snapshot, uid)
+    if not force:
+        _refuse_read_only(snapshot, uid)
     pause = float(os.environ.get(_SLOW_ENV) or 0)
     # A write killed earlier may have left its temporary file: clear it first.
-    remove_stale_temps(path)
+    remove_stale_temps(real)
     if pause:
         time.sleep(pause)
     try:
         fd, tmp = tempfile.mkstemp(
-            dir=directory, prefix=f".{os.path.basename(path)}.", suffix=TEMP_SUFFIX
+            dir=directory,
+            prefix=f".{os.path.basename(real)}.{_identity()}.",
+            suffix=TEMP_SUFFIX,
         )
     except OSError as exc:
         raise WriteError(
@@ -114,15 +312,12 @@ def write_text(snapshot: Snapshot, text: str) -> None:
             else:
                 fh.write(data)
             fh.flush()
+            _copy_metadata(snapshot, real, fh.fileno())
             os.fsync(fh.fileno())
-        os.chmod(tmp, stat.S_IMODE(snapshot.mode))
-        if (snapshot.uid, snapshot.gid) != (uid, os.getgid()):
-            with contextlib.suppress(PermissionError):
-                os.chown(tmp, snapshot.uid, snapshot.gid)
         if pause:
             time.sleep(pause)
-        _refuse_if_changed(snapshot)
-        os.replace(tmp, path)
+        _refuse_if_moved(held, snapshot)
+        os.replace(tmp, real)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -132,6 +327,39 @@ def write_text(snapshot: Snapshot, text: str) -> None:
     if pause:
         time.sleep(pause)
     _fsync_directory(directory)
+
+
+def _copy_metadata(snapshot: Snapshot, real: str, fd: int) -> None:
+    """Owner and group, then mode, then extended attributes, onto the new file."""
+    st = os.fstat(fd)
+    if (snapshot.uid, snapshot.gid) != (st.st_uid, st.st_gid):
+        with contextlib.suppress(PermissionError):
+            os.fchown(fd, snapshot.uid, snapshot.gid)
+    os.fchmod(fd, stat.S_IMODE(snapshot.mode))
+    _copy_xattrs(snapshot.path, real, fd)
+
+
+def _copy_xattrs(path: str, real: str, fd: int) -> None:
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(real)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTSUP, errno.ENOSYS):
+            return
+        raise
+    for name in names:
+        try:
+            os.setxattr(fd, name, os.getxattr(real, name))
+        except OSError as exc:
+            if name.startswith(_SYSTEM_XATTRS):
+                continue
+            raise WriteError(
+                f"cannot copy the extended attribute {name} of {path} to the new file: "
+                f"{exc.strerror or exc}; {path} is untouched",
+                path=path,
+                hint="run as the file's owner (or root), then run again",
+            ) from exc
 
 
 def _write_slowly(fh: BinaryIO, data: bytes, pause: float) -> None:
@@ -160,12 +388,20 @@ def _write_error(path: str, exc: OSError) -> WriteError:
 
 
 def _refuse_read_only(snapshot: Snapshot, uid: int) -> None:
-    # The rename would replace a file we may not write to: refuse, as an
-    # editor would. The owner with a write bit needs no system call; anyone
-    # else asks the kernel, which knows about groups, ACLs and root.
-    if snapshot.mode & stat.S_IWUSR and snapshot.uid == uid:
-        return
-    if not os.access(snapshot.path, os.W_OK):
+    # The rename would replace a file that says it is not to be written:
+    # refuse, as an editor would. The mode bits decide, also for root (for
+    # whom the kernel lets every write through); a user who is not the owner
+    # also asks the kernel, which knows about groups and ACLs.
+    mode = stat.S_IMODE(snapshot.mode)
+    owner = snapshot.uid == uid
+    if not mode & 0o222 or (owner and not mode & stat.S_IWUSR):
+        raise WriteError(
+            f"{snapshot.path} is read-only (mode {mode:04o}); nothing was written",
+            path=snapshot.path,
+            hint=f"make it writable (chmod u+w {snapshot.path}) and run again, or pass "
+            "--force to replace it anyway",
+        )
+    if not owner and uid != 0 and not os.access(snapshot.real or snapshot.path, os.W_OK):
         raise WriteError(
             f"{snapshot.path} is read-only for this user; nothing was written",
             path=snapshot.path,
@@ -174,23 +410,25 @@ def _refuse_read_only(snapshot: Snapshot, uid: int) -> None:
         )
 
 
-def _refuse_if_changed(snapshot: Snapshot) -> None:
+def _refuse_if_moved(held: Locked, snapshot: Snapshot) -> None:
+    # A program that does not take the lock (an editor) may still have
+    # replaced or rewritten the file: the name must lead to the locked inode,
+    # unchanged since it was read.
     try:
-        st = os.stat(snapshot.path)
-        with open(snapshot.path, "rb") as fh:
-            same = fh.read() == snapshot.data
+        st = os.stat(held.real)
     except OSError as exc:
         raise WriteError(
-            f"{snapshot.path} disappeared while it was being updated",
+            f"{snapshot.path} disappeared while it was being updated; nothing was written",
             path=snapshot.path,
             hint="run the command again",
         ) from exc
-    if not same or st.st_size != snapshot.size:
-        raise WriteError(
-            f"{snapshot.path} changed on disk since it was read; nothing was written",
-            path=snapshot.path,
-            hint="run the command again on the new version",
-        )
+    if (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns) != (
+        snapshot.ino,
+        snapshot.dev,
+        snapshot.size,
+        snapshot.mtime_ns,
+    ):
+        raise _changed(snapshot.path)
 
 
 def _fsync_directory(directory: str) -> None:
@@ -203,14 +441,63 @@ def _fsync_directory(directory: str) -> None:
             os.close(fd)
 
 
+_START: dict[int, str] = {}
+
+
+def _start_time(pid: int) -> str | None:
+    """The start time of process ``pid`` (``"0"`` without /proc); ``None`` if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return _alive_without_proc(pid)
+    # fields[0] is the state (after the parenthesised command), fields[19] the start time.
+    if fields[0] in (b"Z", b"X"):
+        return None  # a zombie writes nothing any more
+    return fields[19].decode()
+
+
+def _alive_without_proc(pid: int) -> str | None:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return "0"
+
+
+def _identity() -> str:
+    pid = os.getpid()
+    if pid not in _START:
+        _START[pid] = _start_time(pid) or "0"
+    return f"{pid}-{_START[pid]}"
+
+
+def _writer_gone(name: str, prefix: str) -> bool:
+    """Whether the writer named in a temporary file's name has exited."""
+    ident = name[len(prefix) :].split(".", 1)[0]
+    pid_text, _, start = ident.partition("-")
+    if not (pid_text.isdigit() and start.isdigit()):
+        return False  # not a name this version gives: not ours to judge
+    now = _start_time(int(pid_text))
+    return now is None or (start != "0" and now != "0" and now != start)
+
+
 def remove_stale_temps(path: str) -> list[str]:
-    """Remove temporary files an interrupted write of ``path`` left; return them."""
+    """Remove temporary files that dead writers of ``path`` left; return their names."""
     directory = os.path.dirname(os.path.abspath(path))
     prefix = f".{os.path.basename(path)}."
     removed = []
     with contextlib.suppress(OSError):
         for name in os.listdir(directory):
-            if name.startswith(prefix) and name.endswith(TEMP_SUFFIX):
+            if (
+                name.startswith(prefix)
+                and name.endswith(TEMP_SUFFIX)
+                and _writer_gone(name, prefix)
+            ):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(directory, name))
                     removed.append(name)

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,9 @@ def scan_cli(*args: str) -> tuple[int, dict[str, Any]]:
     return result.exit_code, json.loads(result.stdout)
 
 
-def scan_subprocess(*args: str, timeout: float = 120) -> tuple[int, dict[str, Any]]:
+def scan_subprocess(
+    *args: str, timeout: float = 120, preexec: Callable[[], None] | None = None
+) -> tuple[int, dict[str, Any]]:
     """The same in a fresh interpreter: a crash or a hang fails the test, not the run."""
     command = [sys.executable, "-m", "epmigrate", "scan", "--format", "json", "--no-cache"]
     proc = subprocess.run(
@@ -85,6 +87,7 @@ def scan_subprocess(*args: str, timeout: float = 120) -> tuple[int, dict[str, An
         timeout=timeout,
         cwd=REPO,
         check=False,
+        preexec_fn=preexec,
     )
     assert proc.returncode in (0, 1), f"exit {proc.returncode}: {proc.stderr[-2000:]}"
     assert "Traceback" not in proc.stderr
@@ -383,24 +386,6 @@ def test_nova_walk_does_not_follow_directory_links(tmp_path: Path) -> None:
 
 # -- what cannot be read -----------------------------------------------------------
 
-_AS_NOBODY = """
-import json, os, sys
-from click.testing import CliRunner
-from epmigrate.cli import cli
-
-def run():
-    args = ["scan", "--format", "json", "--no-cache", "--base", sys.argv[1], sys.argv[2]]
-    result = CliRunner().invoke(cli, args)
-    return {"exit": result.exit_code, "stdout": result.stdout, "stderr": result.stderr,
-            "uid": os.geteuid()}
-
-as_root = run()  # also imports everything the scan needs while it can be read
-os.setgroups([])
-os.setgid(65534)
-os.setuid(65534)
-print(json.dumps({"root": as_root, "nobody": run()}))
-"""
-
 
 @pytest.fixture
 def shared_tree() -> Iterator[Path]:
@@ -420,13 +405,17 @@ def test_unreadable_file_and_directory(shared_tree: Path) -> None:
     """Mode 000 on a file and on a second scanned directory.
 
     As root, permission bits do not stop reads (the legacy loader running as
-    root reads the file too), so the unreadable case runs in a child Python
-    that drops to uid/gid 65534 with ``os.setuid`` after importing everything:
-    the interpreter lives under ``/root`` (mode 0700), so it cannot be started
-    as that user, but a process that already runs it can give up root. The
-    same child first scans as root, and that result is asserted too. Run as an
-    ordinary user, the test scans in-process.
+    root reads the file too), so the unreadable case runs in a child whose
+    capability bounding set lacks the capabilities that bypass them (see
+    tests/write/test_adversarial.drop_file_capabilities): it stays root, so it
+    can still reach the interpreter and the checkout wherever they are (a
+    0700 home directory, a ``mktemp -d`` clone), and the kernel checks the
+    mode bits for it as for anyone. A plain child first scans as root, and
+    that result is asserted too. Run as an ordinary user, the test scans
+    in-process.
     """
+    from tests.write.test_adversarial import drop_file_capabilities
+
     ext = make_tree(shared_tree)
     (ext / "secret.py").write_text(extension("Secret", "secret"))
     (ext / "secret.py").chmod(0)
@@ -436,26 +425,13 @@ def test_unreadable_file_and_directory(shared_tree: Path) -> None:
     locked.chmod(0)
     paths = f"{ext}:{locked}"
     if os.geteuid() == 0:
-        proc = subprocess.run(
-            [sys.executable, "-c", _AS_NOBODY, BASE, paths],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd="/",
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr
-        runs = json.loads(proc.stdout)
-        root, nobody = runs["root"], runs["nobody"]
-        assert (root["uid"], nobody["uid"]) == (0, 65534)
-        root_doc = json.loads(root["stdout"])
+        root_code, root_doc = scan_subprocess(paths)
         # Root reads the file, as the loader would when run as root; the
         # directory lists too.
-        assert root["exit"] == 0
+        assert root_code == 0
         assert [e["alias"] for e in root_doc["extensions"] if e["class"] == "Secret"] == ["secret"]
         assert root_doc["findings"] == []
-        assert "Traceback" not in nobody["stdout"] + nobody["stderr"]
-        code, doc = nobody["exit"], json.loads(nobody["stdout"])
+        code, doc = scan_subprocess(paths, preexec=drop_file_capabilities)
     else:
         code, doc = scan_cli(paths)
     assert code == 1

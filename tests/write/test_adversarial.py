@@ -257,8 +257,9 @@ def test_read_only_file_is_refused(project: Path) -> None:
     result = run_sub(project, str(path), *ARGS, preexec=unprivileged())
     assert result.returncode == 1
     assert result.stderr.endswith(
-        f"Error: {path}: {path} is read-only for this user; nothing was written\n"
-        f"  hint: make it writable (chmod u+w {path}) or run as its owner, then run again\n"
+        f"Error: {path}: {path} is read-only (mode 0444); nothing was written\n"
+        f"  hint: make it writable (chmod u+w {path}) and run again, or pass --force to "
+        "replace it anyway\n"
     )
     assert_untouched(path, before)
     assert path.stat().st_mode & 0o777 == 0o444

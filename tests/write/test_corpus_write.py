@@ -36,7 +36,7 @@ def test_setup_cfg_corpus(corpus_dir: Path, tmp_path: Path) -> None:
     for source in files:
         project = tmp_path / source.name
         make_service(project, exts=("alpha", "beta", "gamma"))
-        shutil.copy(source, project / "setup.cfg")
+        shutil.copyfile(source, project / "setup.cfg")
         before = source.read_text(encoding="utf-8")
         assert run(project, *ARGS, "--check").exit_code == 1, source.name
         result = run(project, *ARGS)
@@ -74,7 +74,7 @@ def test_pyproject_corpus(corpus_dir: Path, tmp_path: Path) -> None:
     for source in files:
         project = tmp_path / source.name
         make_service(project, exts=("alpha", "beta"))
-        shutil.copy(source, project / "pyproject.toml")
+        shutil.copyfile(source, project / "pyproject.toml")
         before = source.read_text(encoding="utf-8")
         data = tomllib.loads(before)
         if "project" not in data and "poetry" not in data.get("tool", {}):

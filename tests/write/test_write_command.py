@@ -271,7 +271,10 @@ def test_read_only_directory_leaves_the_file(tmp_path: Path) -> None:
 def test_stale_temp_files_are_cleared_by_the_next_write(tmp_path: Path) -> None:
     path = tmp_path / "setup.cfg"
     path.write_text(SETUP_CFG)
-    stale = tmp_path / f".setup.cfg.abc123{TEMP_SUFFIX}"
+    # A writer that has exited: its temporary file names its pid and start time.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f".setup.cfg.{dead.pid}-1.abc123{TEMP_SUFFIX}"
     stale.write_text("half")
     write_text(read_text(str(path)), SETUP_CFG + "[x]\n")
     assert not stale.exists()

@@ -26,7 +26,7 @@ from epmigrate.errors import EpmigrateError
 from epmigrate.model import EntryPointSpec, Extension, Finding, Severity, Status
 from epmigrate.profiles import Delegated, LegacyFile, Profile, get_profile
 from epmigrate.scan import ast_facts, codes
-from epmigrate.scan.cache import Cache
+from epmigrate.scan.cache import Cache, ast_entry, content_hash, cst_entry
 from epmigrate.scan.facts import FORMAT, ModuleFacts
 from epmigrate.scan.locate import Located, Locator, PackagePlace, default_search_path, package_of
 from epmigrate.scan.resolve import (
@@ -245,16 +245,53 @@ def _list(
 
 
 class _Reader:
-    """Reads files once: scanned ones with libcst, consulted ones with ast."""
+    """Reads files once: scanned ones with libcst, consulted ones with ast.
+
+    Every file is opened once, without blocking and (unless it was listed as
+    a link) without following a link, then checked with ``fstat``: only a
+    regular file under :data:`MAX_SOURCE` is read, and only as many bytes as
+    ``fstat`` reports. A FIFO or device put in place after the listing is
+    never waited on; a link to a kernel file (``/proc/kmsg``, size 0) is
+    never read from.
+    """
+
+    MAX_SOURCE = 16 * 1024 * 1024
+    """Largest source file read (bytes): bigger ones are a scanner-limit finding."""
 
     def __init__(self, cache: Cache | None) -> None:
         self.cache = cache
+
+    @staticmethod
+    def _open(path: str, *, follow: bool) -> tuple[os.stat_result, int]:
+        """``fstat`` and an fd of ``path``, opened without blocking."""
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+        if not follow:
+            flags |= getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags)
+        try:
+            return os.fstat(fd), fd
+        except BaseException:
+            os.close(fd)
+            raise
+
+    @staticmethod
+    def _read_fd(fd: int, size: int) -> bytes:
+        """The first ``size`` bytes (what ``fstat`` reported), read in full."""
+        chunks: list[bytes] = []
+        left = size
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
 
     def scanned(self, f: _File, prof: Profile) -> None:
         path = f.item.path
         try:
             # lstat costs what stat does and tells a symbolic link apart; only
-            # links pay for a second call.
+            # links pay for a second call, before anything is opened.
             st = os.lstat(path)
             link = stat.S_ISLNK(st.st_mode)
             if link:
@@ -271,15 +308,42 @@ class _Reader:
         if f.item.path.endswith(".pyc"):
             f.findings.append(codes.bytecode_only(f.shown))
             return
+        try:
+            st, fd = self._open(path, follow=link)
+        except OSError as exc:
+            f.findings.append(codes.unreadable(f.shown, exc, prof))
+            return
+        try:
+            # What was opened is what counts: a file exchanged for a FIFO or a
+            # link since the listing is reported, never waited on.
+            if not stat.S_ISREG(st.st_mode):
+                f.findings.append(codes.not_a_file(f.shown, st, prof))
+                return
+            if st.st_size > self.MAX_SOURCE:
+                f.findings.append(
+                    codes.scanner_limit(
+                        f.shown,
+                        f"the file is {st.st_size:,} bytes, more than the "
+                        f"{self.MAX_SOURCE:,} the scanner reads",
+                    )
+                )
+                return
+            data = self._read_fd(fd, st.st_size)
+        except OSError as exc:
+            f.findings.append(codes.unreadable(f.shown, exc, prof))
+            return
+        finally:
+            os.close(fd)
+        digest = content_hash(data) if self.cache is not None else ""
         if self.cache is not None:
-            hit = self.cache.get(path, st, _CST)
+            hit = self.cache.get(path, st, _CST, digest, cst_entry)
             if hit is not None:
                 self._restore(f, hit)
                 return
         with _gc_paused():
-            entry = self._read_cst(f, path, prof)
+            entry = self._read_cst(f, data, prof)
         if self.cache is not None:
-            self.cache.put(path, st, _CST, _stored(entry))
+            self.cache.put(path, st, _CST, digest, _stored(entry))
 
     def _link(self, f: _File, path: str) -> None:
         """Note a link whose target lies outside the scanned directory."""
@@ -288,27 +352,18 @@ class _Reader:
         if os.path.commonpath([top, target]) != top:
             f.findings.append(codes.outside_link(f.shown, target, f.directory, f.module))
 
-    def _restore(self, f: _File, entry: dict[str, Any]) -> None:
-        if "facts" in entry:
-            f.facts = ModuleFacts.from_json(entry["facts"])
-        else:
-            code: str = entry["error"][0]
-            line: int | None = entry["error"][1]
-            message: str = entry["error"][2]
-            f.findings.append(codes.file_error(code, f.shown, line, message))
+    def _restore(self, f: _File, entry: tuple[ModuleFacts | None, list[Any] | None]) -> None:
+        facts, error = entry
+        if facts is not None:
+            f.facts = facts
+        elif error is not None:
+            f.findings.append(codes.file_error(error[0], f.shown, error[1], error[2]))
 
-    def _read_cst(self, f: _File, path: str, prof: Profile) -> dict[str, Any]:
+    def _read_cst(self, f: _File, data: bytes, prof: Profile) -> dict[str, Any]:
         def error(code: str, line: int | None, message: str) -> dict[str, Any]:
             f.findings.append(codes.file_error(code, f.shown, line, message))
             return {"error": [code, line, message]}
 
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            finding = codes.unreadable(f.shown, exc, prof)
-            f.findings.append(finding)
-            return {"error": [codes.UNREADABLE, None, finding.message]}
         try:
             source = _decode(data)
         except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
@@ -388,23 +443,29 @@ class _Reader:
         """Facts of a module resolution needs (``None`` when it cannot be read)."""
         try:
             st = os.stat(located.path)
-            if not stat.S_ISREG(st.st_mode):
+            if not stat.S_ISREG(st.st_mode) or st.st_size > self.MAX_SOURCE:
                 return None
-            if self.cache is not None:
-                hit = self.cache.get(located.path, st, _AST)
-                if hit is not None:
-                    facts = hit.get("facts")
-                    return ModuleFacts.from_json(facts) if facts else None
-            with open(located.path, "rb") as fh:
-                data = fh.read()
+            st, fd = self._open(located.path, follow=True)
+            try:
+                if not stat.S_ISREG(st.st_mode) or st.st_size > self.MAX_SOURCE:
+                    return None
+                data = self._read_fd(fd, st.st_size)
+            finally:
+                os.close(fd)
         except OSError:
             return None
+        digest = content_hash(data) if self.cache is not None else ""
+        if self.cache is not None:
+            hit = self.cache.get(located.path, st, _AST, digest, ast_entry)
+            if hit is not None:
+                return hit[0]
         try:
             result: ModuleFacts | None = ast_facts.module_facts(data)
         except (SyntaxError, ValueError, RecursionError, UnicodeDecodeError):
             result = None
         if self.cache is not None:
-            self.cache.put(located.path, st, _AST, {"facts": result.to_json() if result else None})
+            entry = {"facts": result.to_json() if result else None}
+            self.cache.put(located.path, st, _AST, digest, entry)
         return result
 
     def delegates(self, prof: Profile) -> Callable[[str], bool] | None:

@@ -38,8 +38,40 @@ def to_json(result: ScanResult) -> dict[str, Any]:
 
 
 def render_json(result: ScanResult) -> str:
-    """JSON text, indented, ending with a newline."""
-    return json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+    """JSON text, indented, ending with a newline; ASCII only, so valid in any locale.
+
+    Strings hold a name that is not valid UTF-8 the way the text report
+    shows it (each such byte as ``\\xHH``; see docs/scan-json.md).
+    """
+    return json.dumps(_printable_json(to_json(result)), indent=2, ensure_ascii=True) + "\n"
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes of a name that is not UTF-8 shown as ``\\xHH``.
+
+    Python reads such a name from the file system with each undecodable byte
+    as a lone surrogate (PEP 383), which no strict encoder writes and which
+    ``surrogateescape`` writes back as the raw byte; either way the output
+    would break (a crash, or a file that is not UTF-8). A backslash already in
+    a name is left as it is.
+    """
+    if text.isascii() or not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _printable_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(k): _printable_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable_json(v) for v in value]
+    return value
 
 
 def summary_counts(result: ScanResult) -> dict[str, int]:
@@ -90,7 +122,10 @@ def render_text(result: ScanResult, *, width: int | None = None, colour: bool = 
         status = _FILE_STATUS.get(f.code)
         if status is not None and f.path not in shown_paths:
             rows.append((shown(f.path), "-", "-", "-", status))
-    rows.sort(key=lambda r: r[0])
+    rows = sorted(
+        ((printable(a), printable(b), printable(c), printable(d), e) for a, b, c, d, e in rows),
+        key=lambda r: r[0],
+    )
     header = ("FILE", "CLASS", "ENTRY POINT", "ALIAS", "STATUS")
     lines = table([header, *rows])
     if width is not None and max(len(line) for line in lines) > width:
@@ -114,12 +149,14 @@ def render_text(result: ScanResult, *, width: int | None = None, colour: bool = 
     guessed = any(f.code == codes.GROUP_GUESSED for f in result.findings)
     lines.append("")
     lines.append(
-        f"{plural(counts['files'], 'file')}, {counts['loaded']} loaded, "
-        f"{counts['never-loaded']} never loaded, {counts['unverified']} unverified, "
-        f"{counts['not-extension']} rejected; {plural(counts['error'], 'error')}, "
-        f"{plural(counts['warning'], 'warning')}, {plural(counts['info'], 'note')} "
-        f"(profile {result.profile}, group {result.group}"
-        f"{', a guess: see EPM201' if guessed else ''})"
+        printable(
+            f"{plural(counts['files'], 'file')}, {counts['loaded']} loaded, "
+            f"{counts['never-loaded']} never loaded, {counts['unverified']} unverified, "
+            f"{counts['not-extension']} rejected; {plural(counts['error'], 'error')}, "
+            f"{plural(counts['warning'], 'warning')}, {plural(counts['info'], 'note')} "
+            f"(profile {result.profile}, group {result.group}"
+            f"{', a guess: see EPM201' if guessed else ''})"
+        )
     )
     return "\n".join(lines) + "\n"
 
@@ -127,14 +164,15 @@ def render_text(result: ScanResult, *, width: int | None = None, colour: bool = 
 def finding_line(f: Finding, *, colour: bool = False) -> str:
     """``path:line: severity CODE name: message``, as ``scan`` prints a finding.
 
-    The path is relative to the working directory when under it.
+    The path is relative to the working directory when under it; a name that
+    is not UTF-8 is shown with ``\\xHH`` escapes (:func:`printable`).
     """
     from epmigrate.term import shown, style
 
     path = shown(f.path)
     where = f"{path}:{f.line}" if f.line is not None else path
     severity = style(str(f.severity), colour, fg=_SEVERITY_COLOUR[str(f.severity)])
-    return f"{where}: {severity} {f.code} {codes.ALL[f.code]}: {f.message}"
+    return printable(f"{where}: {severity} {f.code} {codes.ALL[f.code]}: {f.message}")
 
 
 def render_ini(result: ScanResult, section: str = "options.entry_points") -> str:
@@ -145,4 +183,4 @@ def render_ini(result: ScanResult, section: str = "options.entry_points") -> str
     # What the section leaves out is said in it, as comments (setup.cfg keeps them).
     for ext in result.unverified:
         lines.append(f"# left out, unverified: {ext.path}:{ext.line}: {ext.class_name}")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")

@@ -76,7 +76,9 @@ def create(
         list(paths), profile, bases=bases, search_path=search_path, group=group, cache=cache
     )
     sources: dict[str, str] = {}
+    leaving: list[str] = []
     for directory in result.paths:
+        top = os.path.realpath(directory)
         for name in sorted(os.listdir(directory)):
             path = os.path.join(directory, name)
             if name.endswith(".py") and name != "__init__.py" and os.path.isfile(path):
@@ -85,7 +87,19 @@ def create(
                         f"{name} is in both {os.path.dirname(sources[name])} and {directory}",
                         hint="rename one of them or make two packages",
                     )
-                sources[name] = path
+                real = os.path.realpath(path)
+                if os.path.islink(path) and os.path.commonpath([top, real]) != top:
+                    leaving.append(f"{path} -> {real}")
+                # The file checked is the file copied, even if the link changes.
+                sources[name] = real
+    if leaving:
+        raise EpmigrateError(
+            f"{len(leaving)} file(s) in {', '.join(result.paths)} are symbolic links to files "
+            "outside the directory, which --new-package does not copy into a package: "
+            + "; ".join(leaving),
+            hint="copy the files you mean to ship into the directory (or remove the links), "
+            "then run again; nothing was written",
+        )
     # Raises, saying what to check, when the loader would load nothing.
     eps = tuple(
         sorted(entry_points(_as_packaged(result, package), name_style), key=lambda s: s.name)
@@ -94,7 +108,7 @@ def create(
     os.makedirs(pkg_dir)
     written = []
     for name, source in sources.items():
-        shutil.copy2(source, os.path.join(pkg_dir, name))
+        shutil.copy2(source, os.path.join(pkg_dir, name), follow_symlinks=False)
         written.append(os.path.join(pkg_dir, name))
     _write(os.path.join(pkg_dir, "__init__.py"), f'"""{dist_name}: API extensions."""\n')
     _write(

@@ -41,7 +41,8 @@ from typing import Any, Literal
 import tomlkit
 import tomlkit.exceptions
 
-from epmigrate.errors import ParseError, TargetError, toml_error
+from epmigrate.config import TOO_DEEP_START, read_toml
+from epmigrate.errors import ParseError, TargetError
 from epmigrate.model import EntryPointSpec
 from epmigrate.write.merge import EditResult, Existing, MergePlan, group_by, plan_merge
 
@@ -73,25 +74,34 @@ def _strip_bom(text: str) -> tuple[str, str]:
 
 
 def _load(text: str, path: str | None) -> dict[str, Any]:
-    """Parse ``text`` (without BOM); raise :class:`ParseError` with a location."""
-    name = _file_name(path)
+    """Parse ``text`` (without BOM); raise :class:`ParseError` with a location.
+
+    tomllib (what build backends use) decides what is valid; tomlkit, whose
+    messages carry a line and column, only words the error for a file tomllib
+    refuses. tomlkit refuses values nested over 100 levels that tomllib reads:
+    such a file is valid, and the edit (made in the text) does not need tomlkit.
+    """
     try:
-        tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as exc:
-        message = re.sub(r" at line \d+ col \d+$", "", str(exc))
-        raise ParseError(
-            f"{name} is not valid TOML: {message}",
-            path=path,
-            line=exc.line,
-            # tomlkit counts columns from 0; editors and tomllib count from 1.
-            col=exc.col + 1,
-            hint="fix the TOML syntax there first; nothing was written",
-        ) from exc
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # tomlkit accepts a few documents that tomllib (what builds use) rejects.
-        raise toml_error(exc, path) from exc
+        return read_toml(text, path)
+    except ParseError as error:
+        if error.message.startswith(TOO_DEEP_START):
+            raise
+        try:
+            tomlkit.parse(text)
+        except tomlkit.exceptions.ParseError as exc:
+            message = re.sub(r" at line \d+ col \d+$", "", str(exc))
+            if "nested more than" not in message:
+                raise ParseError(
+                    f"{_file_name(path)} is not valid TOML: {message}",
+                    path=path,
+                    line=exc.line,
+                    # tomlkit counts columns from 0; editors and tomllib count from 1.
+                    col=exc.col + 1,
+                    hint="fix the TOML syntax there first; nothing was written",
+                ) from exc
+        except RecursionError:
+            pass
+        raise
 
 
 def _file_name(path: str | None) -> str:

@@ -7,13 +7,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from epmigrate import fileio
 from epmigrate.errors import EpmigrateError, ValidationError
-from epmigrate.fileio import Snapshot, read_text, write_text
+from epmigrate.fileio import Snapshot, read_text
 from epmigrate.model import EntryPointSpec, Status
 from epmigrate.scan import Cache, ScanResult, scan
 from epmigrate.write import pyproject, setupcfg, setuppy, target
@@ -46,6 +48,8 @@ class Outcome:
     edit: EditResult
     scan: ScanResult
     specs: tuple[EntryPointSpec, ...]
+    replace: bool = False
+    force: bool = False
 
     @property
     def changed(self) -> bool:
@@ -152,8 +156,16 @@ def prepare(request: Request) -> Outcome:
     )
     specs = entry_points(result, request.name_style)
     snapshot = read_text(chosen.path)
+    if snapshot.is_link:
+        chosen = dataclasses.replace(
+            chosen,
+            reason=f"{chosen.reason}; {os.path.basename(chosen.path)} is a symbolic link: "
+            f"the entries go into {snapshot.real}, and the link is kept",
+        )
     edit = _edit(chosen, snapshot.text, specs, replace=request.replace)
-    return Outcome(chosen, snapshot, edit, result, tuple(specs))
+    return Outcome(
+        chosen, snapshot, edit, result, tuple(specs), replace=request.replace, force=request.force
+    )
 
 
 def _edit(
@@ -169,7 +181,22 @@ def _edit(
     return setuppy.add_entry_points(text, specs, replace=replace, path=chosen.path)
 
 
-def commit(outcome: Outcome) -> None:
-    """Write the prepared change atomically (nothing happens when it changes nothing)."""
-    if outcome.changed:
-        write_text(outcome.snapshot, outcome.edit.text)
+def commit(outcome: Outcome) -> Outcome:
+    """Write the prepared change atomically; return what was written.
+
+    The file is locked (:func:`epmigrate.fileio.lock`) while it is read again,
+    compared and replaced. When another writer changed it since
+    :func:`prepare` read it, the same entries are merged into its new bytes,
+    under the lock, so neither change is lost; the returned outcome holds that
+    edit. Nothing is written when the edit changes nothing.
+    """
+    if not outcome.changed:
+        return outcome
+    with fileio.lock(outcome.target.path) as held:
+        now = held.read()
+        if now.data != outcome.snapshot.data:
+            edit = _edit(outcome.target, now.text, outcome.specs, replace=outcome.replace)
+            outcome = dataclasses.replace(outcome, snapshot=now, edit=edit)
+        if outcome.changed:
+            fileio.replace_locked(held, now, outcome.edit.text, force=outcome.force)
+    return outcome

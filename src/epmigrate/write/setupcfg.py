@@ -562,12 +562,19 @@ def add_entry_points(
 
 def _section_indent(doc: Document, sect: _Section | None) -> str:
     """The entry indentation for a new group: that of the section's last
-    group written on continuation lines, else four spaces."""
+    group written on continuation lines, else the one most continuation lines
+    of the file use (the first seen wins a tie), else four spaces."""
     if sect is not None:
         for opt in reversed(sect.options.values()):
             if opt.end != opt.line:
                 return doc._indent(opt.end)
-    return _NEW_INDENT
+    counts: dict[str, int] = {}
+    for each in [doc._defaults, *doc._sections.values()]:
+        for opt in each.options.values():
+            if opt.end != opt.line:
+                indent = doc._indent(opt.end)
+                counts[indent] = counts.get(indent, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else _NEW_INDENT
 
 
 def _replace_value(content: str, search_from: int, value: str) -> str:

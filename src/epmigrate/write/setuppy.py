@@ -19,13 +19,14 @@ and a trailing comma when the list has one.
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from epmigrate.entrypoints import validate
 from epmigrate.errors import ParseError, TargetError
@@ -35,7 +36,6 @@ from epmigrate.write.merge import EditResult, Existing, MergePlan, group_by, pla
 __all__ = ["SetupCall", "add_entry_points", "existing_entry_points", "find_setup_call"]
 
 _BOM = "\ufeff"
-_SETUP_NAMES = frozenset({"setuptools.setup", "distutils.core.setup"})
 _ENTRY = re.compile(r"(?P<name>[^=]+?)(?P<sep>\s*=\s*)(?P<value>.*?)\s*\Z")
 
 _Seq = cst.List | cst.Tuple
@@ -78,27 +78,43 @@ def _file_name(path: str | None) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1] if path else "setup.py"
 
 
-def _parse(text: str, path: str | None) -> cst.Module:
-    # ast gives the clearer message ("'(' was never closed") and a 1-based
-    # column; libcst then parses what Python accepts.
+_NESTING = re.compile(r"[-+*/%@&|^~<>(\[{.]|\b(?:not|lambda|if|and|or|await)\b")
+
+
+@contextlib.contextmanager
+def _bounded(text: str, path: str | None) -> Iterator[None]:
+    """Turn a parser or visitor that overflows Python's stack into a located error.
+
+    Python compiles expressions nested far deeper than the recursion limit
+    lets a tree walker (libcst's, ast's constructor) descend: 150 nested
+    lists, 2,000 unary minus signs, a sum of 50,000 terms. Such a file cannot
+    be edited safely; the error names the line that nests deepest.
+    """
     try:
-        ast.parse(text)
+        yield
+    except (RecursionError, MemoryError) as exc:
+        counts = [len(_NESTING.findall(line)) for line in text.splitlines()] or [0]
+        line = counts.index(max(counts)) + 1
+        raise ParseError(
+            f"{_file_name(path)} nests an expression too deeply for epmigrate to edit "
+            f"({type(exc).__name__}; the deepest is around line {line})",
+            path=path,
+            line=line,
+            hint="add the entry points by hand, or move that expression out of setup.py "
+            "(into a module it imports, or a data file it reads); nothing was written",
+        ) from exc
+
+
+def _parse(text: str, path: str | None) -> ast.Module:
+    # ast gives the clear message ("'(' was never closed") and a 1-based column.
+    try:
+        return ast.parse(text)
     except SyntaxError as exc:
         raise ParseError(
             f"{_file_name(path)} is not valid Python: {exc.msg}",
             path=path,
             line=exc.lineno,
             col=exc.offset,
-            hint="fix the syntax error first; nothing was written",
-        ) from exc
-    try:
-        return cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        raise ParseError(
-            f"{_file_name(path)} cannot be read by libcst: {exc.message}",
-            path=path,
-            line=exc.editor_line,
-            col=exc.editor_column,
             hint="fix the syntax error first; nothing was written",
         ) from exc
 
@@ -135,37 +151,22 @@ class _Found:
     arg: cst.Arg | None  # the entry_points= argument
 
 
-class _SetupFinder(cst.CSTVisitor):
-    """Gathers the calls of setuptools' ``setup`` and where they are."""
+class _CallReader(cst.CSTVisitor):
+    """Reads the one ``setup(...)`` call of a snippet: its arguments and their lines."""
 
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+    METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, first_line: int) -> None:
         super().__init__()
         self.module = module
-        self.found: list[_Found] = []
-        self.star_setuptools = False
+        self.offset = first_line - 1
+        self.found: _Found | None = None
         self.lines: dict[int, int] = {}  # id(node) -> line, for elements
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        # QualifiedNameProvider cannot see through "from setuptools import *".
-        if isinstance(node.names, cst.ImportStar) and node.module is not None:
-            name = self.module.code_for_node(node.module)
-            self.star_setuptools |= name in {"setuptools", "distutils.core"}
-
     def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
+        return self.get_metadata(PositionProvider, node).start.line + self.offset
 
-    def visit_Call(self, node: cst.Call) -> None:
-        names = {q.name for q in self.get_metadata(QualifiedNameProvider, node.func, set())}
-        is_setup = bool(names & _SETUP_NAMES) or (
-            self.star_setuptools
-            and not names - {"setup"}
-            and isinstance(node.func, cst.Name)
-            and node.func.value == "setup"
-        )
-        if not is_setup:
-            return
+    def visit_Call(self, node: cst.Call) -> bool:
         arg = next(
             (a for a in node.args if a.keyword is not None and a.keyword.value == "entry_points"),
             None,
@@ -183,7 +184,7 @@ class _SetupFinder(cst.CSTVisitor):
             ),
             star_kwargs_line=self._line(star) if star is not None and arg is None else None,
         )
-        self.found.append(_Found(node, info, arg))
+        self.found = _Found(node, info, arg)
         if arg is not None and isinstance(arg.value, cst.Dict):
             for element in arg.value.elements:
                 if isinstance(element, cst.DictElement):
@@ -191,21 +192,144 @@ class _SetupFinder(cst.CSTVisitor):
                     if isinstance(element.value, cst.List | cst.Tuple):
                         for item in element.value.elements:
                             self.lines[id(item)] = self._line(item)
+        return False  # the outermost call only
+
+
+def _setup_calls(tree: ast.Module) -> list[ast.Call]:
+    """The calls of setuptools' (or distutils') ``setup`` in ``tree``, in source order.
+
+    A call counts when what it calls is bound by an import of
+    ``setuptools.setup`` or ``distutils.core.setup`` (under any name), is an
+    attribute ``setup`` of an imported ``setuptools`` or ``distutils.core``
+    module, or is the name ``setup`` after a star import of either. The
+    imports may be anywhere in the file, as setup.py files put them.
+    """
+    names: set[str] = set()  # bound to setup itself
+    modules: set[tuple[str, ...]] = set()  # dotted names bound to a module with setup
+    calls: list[ast.Call] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            for alias in node.names:
+                if node.module in ("setuptools", "distutils.core"):
+                    if alias.name == "*":
+                        names.add("setup")
+                    elif alias.name == "setup":
+                        names.add(alias.asname or "setup")
+                elif node.module == "distutils" and alias.name == "core":
+                    modules.add((alias.asname or "core",))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in ("setuptools", "distutils.core"):
+                    modules.add(tuple((alias.asname or alias.name).split(".")))
+        elif isinstance(node, ast.Call):
+            calls.append(node)
+
+    def dotted(expr: ast.expr) -> tuple[str, ...] | None:
+        if isinstance(expr, ast.Name):
+            return (expr.id,)
+        if isinstance(expr, ast.Attribute):
+            head = dotted(expr.value)
+            return None if head is None else (*head, expr.attr)
+        return None
+
+    found = []
+    for call in calls:
+        func = call.func
+        if isinstance(func, ast.Name):
+            hit = func.id in names
+        elif isinstance(func, ast.Attribute) and func.attr == "setup":
+            hit = dotted(func.value) in modules
+        else:
+            hit = False
+        if hit:
+            found.append(call)
+    found.sort(key=lambda c: (c.lineno, c.col_offset))
+    return found
 
 
 @dataclass
 class _Parsed:
-    module: cst.Module
-    wrapper: MetadataWrapper
-    finder: _SetupFinder
+    found: list[_Found]
+    lines: dict[int, int]
+    indent: str
+    """The file's indentation unit, as libcst would detect it."""
+    spans: list[tuple[int, int]]
+    """Offsets in the text of each call's source."""
+    modules: list[cst.Module]
+    """Each call's source parsed alone (libcst), in which the call is edited."""
+
+
+def _offsets(text: str) -> list[int]:
+    """The offset in ``text`` where each line (1-based, as ast counts) starts."""
+    starts = [0, 0]
+    for match in re.finditer(r"\r\n|\r|\n", text):
+        starts.append(match.end())
+    return starts
+
+
+def _offset(text: str, starts: list[int], line: int, col: int) -> int:
+    # ast counts columns in UTF-8 bytes.
+    start = starts[line]
+    end = starts[line + 1] if line + 1 < len(starts) else len(text)
+    return start + len(text[start:end].encode("utf-8")[:col].decode("utf-8"))
+
+
+def _indent_unit(tree: ast.Module, text: str, starts: list[int]) -> str:
+    """The indentation of the file's first indented block (libcst's default_indent)."""
+    first: tuple[int, str] | None = None
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(node, ast.stmt) or not isinstance(body, list) or not body:
+            continue
+        inner = body[0]
+        if inner.lineno == node.lineno:
+            continue  # "if x: y" on one line
+        if first is None or node.lineno < first[0]:
+            head = text[starts[node.lineno] : starts[node.lineno] + node.col_offset]
+            line = text[starts[inner.lineno] :]
+            lead = line[: len(line) - len(line.lstrip(" \t"))]
+            if lead.startswith(head) and len(lead) > len(head):
+                first = (node.lineno, lead[len(head) :])
+    return first[1] if first else "    "
 
 
 def _scan(text: str, path: str | None) -> _Parsed:
-    module = _parse(text, path)
-    wrapper = MetadataWrapper(module)
-    finder = _SetupFinder(wrapper.module)
-    wrapper.visit(finder)
-    return _Parsed(wrapper.module, wrapper, finder)
+    """Find the setup() calls with Python's own parser and read each with libcst.
+
+    Only the source of each call goes through libcst (and is edited there):
+    the rest of the file is kept as text, so the time is that of ``ast.parse``
+    plus a parse of the call, however big the file.
+    """
+    tree = _parse(text, path)
+    starts = _offsets(text)
+    found: list[_Found] = []
+    lines: dict[int, int] = {}
+    spans: list[tuple[int, int]] = []
+    modules: list[cst.Module] = []
+    for call in _setup_calls(tree):
+        assert call.end_lineno is not None and call.end_col_offset is not None
+        span = (
+            _offset(text, starts, call.lineno, call.col_offset),
+            _offset(text, starts, call.end_lineno, call.end_col_offset),
+        )
+        try:
+            module = cst.parse_module(text[span[0] : span[1]])
+        except cst.ParserSyntaxError as exc:
+            raise ParseError(
+                f"{_file_name(path)} cannot be read by libcst: {exc.message}",
+                path=path,
+                line=exc.editor_line + call.lineno - 1,
+                hint="fix the syntax error first; nothing was written",
+            ) from exc
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        reader = _CallReader(module, call.lineno)
+        wrapper.visit(reader)
+        assert reader.found is not None
+        found.append(reader.found)
+        lines.update(reader.lines)
+        spans.append(span)
+        modules.append(module)
+    return _Parsed(found, lines, _indent_unit(tree, text, starts), spans, modules)
 
 
 def find_setup_call(text: str, *, path: str | None = None) -> SetupCall | None:
@@ -213,7 +337,9 @@ def find_setup_call(text: str, *, path: str | None = None) -> SetupCall | None:
 
     Raises :class:`~epmigrate.errors.ParseError` when ``text`` is not Python.
     """
-    found = _scan(_strip_bom(text)[1], path).finder.found
+    body = _strip_bom(text)[1]
+    with _bounded(body, path):
+        found = _scan(body, path).found
     return found[0].info if found else None
 
 
@@ -253,7 +379,7 @@ def _group_entries(value: cst.BaseExpression, lines: dict[int, int]) -> dict[str
 
 
 def _existing(parsed: _Parsed) -> dict[str, dict[str, Existing]]:
-    found = parsed.finder.found
+    found = parsed.found
     if not found or found[0].arg is None or not isinstance(found[0].arg.value, cst.Dict):
         return {}
     out: dict[str, dict[str, Existing]] = {}
@@ -261,7 +387,7 @@ def _existing(parsed: _Parsed) -> dict[str, dict[str, Existing]]:
         if isinstance(element, cst.DictElement):
             group = _string(element.key)
             if group is not None and _group_value_literal(element.value):
-                out[group] = _group_entries(element.value, parsed.finder.lines)
+                out[group] = _group_entries(element.value, parsed.lines)
     return out
 
 
@@ -272,7 +398,9 @@ def existing_entry_points(text: str, *, path: str | None = None) -> dict[str, di
     setup() call or without ``entry_points=`` has none. Raises
     :class:`~epmigrate.errors.ParseError` when ``text`` is not Python.
     """
-    return _existing(_scan(_strip_bom(text)[1], path))
+    body = _strip_bom(text)[1]
+    with _bounded(body, path):
+        return _existing(_scan(body, path))
 
 
 # --------------------------------------------------------------------------
@@ -698,9 +826,17 @@ def add_entry_points(
     for spec in specs:
         validate(spec)
     bom, body = _strip_bom(text)
+    with _bounded(body, path):
+        return _add(bom, body, specs, replace=replace, path=path)
+
+
+def _add(
+    bom: str, body: str, specs: Sequence[EntryPointSpec], *, replace: bool, path: str | None
+) -> EditResult:
+    text = bom + body
     parsed = _scan(body, path)
     name = _file_name(path)
-    found = parsed.finder.found
+    found = parsed.found
     if not found:
         raise TargetError(
             f"{name} has no setup() call from setuptools to add entry points to",
@@ -743,8 +879,9 @@ def add_entry_points(
     )
     new_body = body
     if any(p.changes for p in plans):
-        rewriter = _Rewriter(call.call, plans, parsed.module.default_indent)
-        new_body = parsed.module.visit(rewriter).code
+        rewriter = _Rewriter(call.call, plans, parsed.indent)
+        start, end = parsed.spans[0]
+        new_body = body[:start] + parsed.modules[0].visit(rewriter).code + body[end:]
     return EditResult(
         original=text,
         text=bom + new_body,

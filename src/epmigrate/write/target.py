@@ -17,11 +17,11 @@ The rules, from what setuptools and pbr do:
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from epmigrate.errors import TargetError, toml_error
+from epmigrate.config import read_toml
+from epmigrate.errors import TargetError
 from epmigrate.fileio import read_text
 from epmigrate.write import setupcfg, setuppy
 
@@ -88,10 +88,7 @@ def _read_project(root: str) -> _Project:
     path = os.path.join(root, "pyproject.toml")
     if os.path.isfile(path):
         text = read_text(path).text
-        try:
-            pyproject = tomllib.loads(text.removeprefix("\ufeff"))
-        except tomllib.TOMLDecodeError as exc:
-            raise toml_error(exc, path) from exc
+        pyproject = read_toml(text.removeprefix("\ufeff"), path)
     call = None
     setup_py_text = None
     path = os.path.join(root, "setup.py")
@@ -157,6 +154,15 @@ def choose(root: str) -> Target:
     if project.pyproject is not None:
         backend = project.pyproject.get("build-system", {}).get("build-backend", "setuptools")
         section = "[entry_points]" if project.uses_pbr else "[options.entry_points]"
+        if project.has_project_table:
+            # Only a dynamic entry-points field gets here.
+            raise TargetError(
+                f"{project.path('pyproject.toml')} lists entry-points in [project] dynamic, "
+                f"so the build ({backend}) takes them from setup.cfg or setup.py, and "
+                f"{root} has neither: they belong in {project.path('setup.cfg')} {section}",
+                hint="create setup.cfg with a [metadata] section and run again (or take "
+                "entry-points out of dynamic to write them into pyproject.toml)",
+            )
         raise TargetError(
             f"{project.path('pyproject.toml')} has no [project] table, so the build "
             f"({backend}) does not read entry points from it: they belong in "

@@ -1,0 +1,218 @@
+"""The scanner's reads under hostile files and a hostile cache: no hang, no crash,
+no stale or forged answer.
+
+Cases that could hang run under an alarm (or in a subprocess with a timeout),
+so a regression fails the test instead of stopping the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from epmigrate.scan import Cache, ScanResult, scan
+from tests.scan.test_adversarial import BASE, REPO, extension, make_tree
+
+pytestmark = pytest.mark.usefixtures("deadline")
+
+
+SCAN = (sys.executable, "-m", "epmigrate", "scan", "--format", "json", "--no-cache")
+
+
+@pytest.fixture
+def ext(tmp_path: Path) -> Path:
+    return make_tree(tmp_path)
+
+
+def run_scan(ext: Path, cache: Cache | None = None) -> ScanResult:
+    return scan(str(ext), "neutron", bases=[BASE], cache=cache)
+
+
+def aliases(result: ScanResult) -> dict[str, str | None]:
+    return {e.class_name: e.alias for e in result.extensions}
+
+
+def entries(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.json") if p.is_file())
+
+
+# -- reading scanned files -------------------------------------------------------------
+
+
+def swap_after_lstat(
+    monkeypatch: pytest.MonkeyPatch, victim: Path, make: Callable[[Path], None]
+) -> None:
+    """Write ``victim`` as an extension, and replace it with ``make`` just after
+    the scanner's ``lstat`` of it: the window between listing and opening."""
+    victim.write_text(extension("Victim", "victim"))
+    real_lstat = os.lstat
+
+    def lstat_then_swap(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        st = real_lstat(path, *args, **kwargs)
+        if os.fspath(path) == str(victim) and stat.S_ISREG(st.st_mode):
+            os.unlink(victim)
+            make(victim)
+        return st
+
+    monkeypatch.setattr(os, "lstat", lstat_then_swap)
+
+
+def test_file_exchanged_for_a_fifo_after_lstat_is_a_finding(
+    ext: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    victim = ext / "victim.py"
+    # The race: a regular file when listed, a FIFO when opened.
+    swap_after_lstat(monkeypatch, victim, os.mkfifo)
+    result = run_scan(ext)
+    (found,) = [f for f in result.findings if f.path == str(victim)]
+    assert found.code == "EPM004"
+    assert found.message.startswith("is a FIFO")
+    assert set(aliases(result)) == {"Aaa_first", "Zzz_last"}
+
+
+def test_file_exchanged_for_a_link_after_lstat_is_not_followed(
+    ext: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    victim = ext / "victim.py"
+    elsewhere = tmp_path / "elsewhere.py"
+    elsewhere.write_text(extension("Victim", "forged"))
+    swap_after_lstat(monkeypatch, victim, lambda p: os.symlink(elsewhere, p))
+    result = run_scan(ext)
+    (found,) = [f for f in result.findings if f.path == str(victim)]
+    assert found.code == "EPM003"
+    assert "forged" not in aliases(result).values()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/kmsg"), reason="needs /proc/kmsg")
+def test_link_to_proc_kmsg_never_blocks(ext: Path) -> None:
+    # /proc/kmsg is a "regular" file of size 0 whose read blocks (for root)
+    # until the kernel logs something: the scan reads what fstat reports.
+    (ext / "evil.py").symlink_to("/proc/kmsg")
+    proc = subprocess.run(
+        [*SCAN, "--base", BASE, str(ext)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert "Traceback" not in proc.stderr
+    doc = json.loads(proc.stdout)
+    codes = sorted(f["code"] for f in doc["findings"] if f["path"] == str(ext / "evil.py"))
+    # Outside the directory (EPM110) and, for whoever may open it, a module
+    # without the class (EPM101); unreadable (EPM003) for anyone else.
+    assert "EPM110" in codes, doc["findings"]
+    assert proc.returncode in (0, 1)
+
+
+def test_file_over_the_size_cap_is_a_scanner_limit(
+    ext: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from epmigrate import scan as scan_module
+
+    big = ext / "big.py"
+    big.write_text(extension("Big", "big") + "#" * 5000 + "\n")
+    monkeypatch.setattr(scan_module._Reader, "MAX_SOURCE", 4096)
+    result = run_scan(ext)
+    (found,) = [f for f in result.findings if f.path == str(big)]
+    assert found.code == "EPM006"
+    assert "more than the 4,096 the scanner reads" in found.message
+    assert "Big" not in aliases(result)
+
+
+# -- the cache ---------------------------------------------------------------------
+
+
+def test_cache_entry_of_the_wrong_shape_is_a_miss_and_rewritten(ext: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    first = run_scan(ext, Cache(str(cache_dir)))
+    stored = entries(cache_dir)
+    assert stored
+    for entry in stored:
+        entry.write_text('{"bogus": 1}')
+    again = Cache(str(cache_dir))
+    second = run_scan(ext, again)
+    assert second == first
+    assert again.hits == 0
+    assert all(p.read_text() != '{"bogus": 1}' for p in entries(cache_dir))
+    third = Cache(str(cache_dir))
+    assert run_scan(ext, third) == first
+    assert third.misses == 0
+
+
+def test_cache_entry_edited_by_hand_does_not_change_the_report(ext: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    first = run_scan(ext, Cache(str(cache_dir)))
+    edited = 0
+    for entry in entries(cache_dir):
+        text = entry.read_text()
+        if "first" in text:
+            entry.write_text(text.replace("first", "forged"))
+            edited += 1
+    assert edited
+    second = run_scan(ext, Cache(str(cache_dir)))
+    assert aliases(second) == aliases(first) == {"Aaa_first": "first", "Zzz_last": "last"}
+
+
+def test_same_size_and_mtime_with_new_bytes_is_a_miss(ext: Path, tmp_path: Path) -> None:
+    # Reproducible archives set every mtime to one value: size and time agree,
+    # the bytes do not.
+    cache_dir = tmp_path / "cache"
+    target = ext / "aaa_first.py"
+    target.write_text(extension("Aaa_first", "os-v1"))
+    os.utime(target, ns=(10**18, 10**18))
+    assert aliases(run_scan(ext, Cache(str(cache_dir))))["Aaa_first"] == "os-v1"
+    target.write_text(extension("Aaa_first", "os-v2"))
+    os.utime(target, ns=(10**18, 10**18))
+    assert aliases(run_scan(ext, Cache(str(cache_dir))))["Aaa_first"] == "os-v2"
+
+
+def test_cache_directory_is_private_and_never_followed_through_a_link(
+    ext: Path, tmp_path: Path
+) -> None:
+    private = tmp_path / "private-cache"
+    run_scan(ext, Cache(str(private)))
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    assert entries(private)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    linked = tmp_path / "linked-cache"
+    linked.symlink_to(elsewhere, target_is_directory=True)
+    cache = Cache(str(linked))
+    result = run_scan(ext, cache)
+    assert set(aliases(result)) == {"Aaa_first", "Zzz_last"}
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_fifo_and_unreadable_cache_entries_are_skipped(ext: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    first = run_scan(ext, Cache(str(cache_dir)))
+    stored = entries(cache_dir)
+    for entry in stored:
+        entry.unlink()
+        os.mkfifo(entry)
+    again = Cache(str(cache_dir))
+    assert run_scan(ext, again) == first
+    assert again.hits == 0
+    # Each was a miss, and the scan wrote a regular entry in its place.
+    assert all(stat.S_ISREG(p.lstat().st_mode) for p in stored)
+
+
+def test_cache_entries_are_not_found_by_a_tree_with_other_bytes(
+    tmp_path: Path,
+) -> None:
+    # The same path with other contents (a checkout switched branches and
+    # kept the time) reads its own facts.
+    root = tmp_path / "tree"
+    ext = make_tree(root)
+    cache_dir = tmp_path / "cache"
+    run_scan(ext, Cache(str(cache_dir)))
+    (ext / "zzz_last.py").write_text(extension("Zzz_last", "tsal"))
+    assert aliases(run_scan(ext, Cache(str(cache_dir))))["Zzz_last"] == "tsal"
