@@ -76,4 +76,6 @@ def test_text_escapes_names_that_are_not_utf8(odd_tree: Path, env: dict[str, str
     assert b"Traceback" not in done.stderr
     assert b"\xff" not in done.stdout
     text = done.stdout.decode("utf-8")
-    assert f"{odd_tree}/caf\\xff.py: info EPM101 helper-file: defines no Caf\\xff" in text
+    # Text shows paths relative to the working directory (the tree's parent's parent).
+    shown = odd_tree.relative_to(odd_tree.parent.parent)
+    assert f"{shown}/caf\\xff.py: info EPM101 helper-file: defines no Caf\\xff" in text
