@@ -18,7 +18,7 @@ from epmigrate.errors import EpmigrateError, ValidationError
 from epmigrate.fileio import Snapshot, read_text
 from epmigrate.model import EntryPointSpec, Status
 from epmigrate.scan import Cache, ScanResult, scan
-from epmigrate.write import pyproject, setupcfg, setuppy, target
+from epmigrate.write import setupcfg, target
 from epmigrate.write.merge import EditResult
 
 
@@ -176,8 +176,14 @@ def _edit(
         return setupcfg.add_entry_points(
             text, chosen.section, specs, replace=replace, path=chosen.path
         )
+    # Each rewriter is imported when its kind is written: tomlkit only for
+    # pyproject.toml.
     if chosen.kind == "pyproject.toml":
+        from epmigrate.write import pyproject
+
         return pyproject.add_entry_points(text, specs, replace=replace, path=chosen.path)
+    from epmigrate.write import setuppy
+
     return setuppy.add_entry_points(text, specs, replace=replace, path=chosen.path)
 
 
