@@ -77,6 +77,8 @@ def test_loaded_set_and_order_match_the_loader(report: dict[str, Any]) -> None:
 
 def test_helper_file_is_reported(report: dict[str, Any]) -> None:
     assert codes_at(report, "stdattrs_common.py") == ["EPM101"]
+    (helper,) = [f for f in report["findings"] if f["path"].endswith("stdattrs_common.py")]
+    assert helper["message"].endswith("a helper module, nothing to migrate")
     assert "Stdattrs_common" not in by_class(report)
 
 
@@ -85,6 +87,14 @@ def test_descriptor_the_rule_never_loads(report: dict[str, Any]) -> None:
     assert ext["status"] == "never-loaded"
     assert ext["loaded_by_legacy"] is False
     assert codes_at(report, "firewall_v2_stdattrs.py") == ["EPM101", "EPM102"]
+    (skipped,) = [
+        f
+        for f in report["findings"]
+        if f["code"] == "EPM101" and f["path"].endswith("firewall_v2_stdattrs.py")
+    ]
+    # No "helper module, nothing to migrate" beside the EPM102 that says otherwise.
+    assert "nothing to migrate" not in skipped["message"]
+    assert "its extension classes under other names are never loaded" in skipped["message"]
 
 
 def test_capitalize_lowercases_the_rest(report: dict[str, Any]) -> None:

@@ -597,6 +597,7 @@ def _judge(
     facts = f.facts
     if facts is None:
         return []
+    helper_at: int | None = None
     module_name = f.module or _loose_name(f)
     out: list[Extension] = []
     expected = prof.expected_class(f.item.stem)
@@ -622,6 +623,7 @@ def _judge(
     if expected is not None:
         binding = facts.bindings.get(expected)
         if binding is None and not (facts.stars or facts.dynamic):
+            helper_at = len(f.findings)
             f.findings.append(codes.helper_file(f.shown, expected, prof))
         else:
             target = index.resolve(module_name, expected)
@@ -681,6 +683,11 @@ def _judge(
                 )
         elif verdict.derives:
             f.findings.append(codes.never_loaded(f.shown, binding.line, name, expected, prof))
+            if helper_at is not None:
+                # Not a helper after all: its extension classes are named.
+                f.findings[helper_at] = codes.helper_file(
+                    f.shown, expected, prof, extension_classes=True
+                )
             out.append(make(name, binding.line, Status.NEVER_LOADED, _alias(index, cls, prof)))
 
     if expected is None and len(out) > 1:

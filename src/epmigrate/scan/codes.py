@@ -206,8 +206,14 @@ def not_importable(directory: str) -> Finding:
     )
 
 
-def helper_file(path: str, expected: str, prof: Profile) -> Finding:
-    """A file without the expected class: the loader skips it, in its own words."""
+def helper_file(
+    path: str, expected: str, prof: Profile, *, extension_classes: bool = False
+) -> Finding:
+    """A file without the expected class: the loader skips it, in its own words.
+
+    ``extension_classes``: the file has extension classes under other names
+    (each an EPM102 finding), so it is no mere helper.
+    """
     if prof.import_by == "dotted":
         effect = (
             f"the {prof.name} loader imports it, finds no {expected} and logs 'Failed to "
@@ -220,7 +226,12 @@ def helper_file(path: str, expected: str, prof: Profile) -> Finding:
         Severity.INFO,
         path,
         None,
-        f"defines no {expected}: {effect}; a helper module, nothing to migrate",
+        f"defines no {expected}: {effect}; "
+        + (
+            "its extension classes under other names are never loaded (EPM102)"
+            if extension_classes
+            else "a helper module, nothing to migrate"
+        ),
     )
 
 
