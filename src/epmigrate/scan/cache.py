@@ -13,7 +13,8 @@ Nothing in the cache is trusted:
   open directory, never by path again;
 * an entry is opened without following links and without blocking, and read
   only when it is a regular file of the user's, under :data:`MAX_ENTRY`;
-* it holds its key and a SHA-256 of its data: an entry for another key, or
+* it starts with its key and a SHA-256 of its data's bytes as written (checked
+  before they are decoded): an entry for another key, or
   edited by hand, is a miss; so is data the caller's ``load`` refuses (the
   schema check), and the scan then writes the entry again.
 
@@ -57,9 +58,9 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _checksum(key: str, data: Any) -> str:
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(f"{key}\0{text}".encode()).hexdigest()
+def _checksum(key: str, payload: bytes) -> str:
+    """SHA-256 of the key and the stored data's bytes, exactly as written."""
+    return hashlib.sha256(key.encode() + b"\0" + payload).hexdigest()
 
 
 class Cache:
@@ -168,11 +169,13 @@ class Cache:
                 return None
             with os.fdopen(os.dup(fd), "rb") as fh:
                 raw = fh.read(MAX_ENTRY + 1)
-            stored = json.loads(raw)
-            if not isinstance(stored, dict) or stored.get("key") != key:
+            # "KEY SUM\n" then the data's JSON: the sum is checked on the bytes
+            # as stored, before they are decoded.
+            header, _, payload = raw.partition(b"\n")
+            if header != f"{key} {_checksum(key, payload)}".encode():
                 return None
-            data = stored.get("data")
-            if not isinstance(data, dict) or stored.get("sum") != _checksum(key, data):
+            data = json.loads(payload)
+            if not isinstance(data, dict):
                 return None
             return load(data)
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
@@ -190,14 +193,10 @@ class Cache:
             return
         tmp = f".{key}.{secrets.token_hex(6)}.tmp"
         try:
-            text = json.dumps(
-                {"key": key, "sum": _checksum(key, data), "data": data},
-                separators=(",", ":"),
-                ensure_ascii=True,
-            )
+            payload = json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode()
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FLAGS, 0o600, dir_fd=sub)
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(text)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(f"{key} {_checksum(key, payload)}\n".encode() + payload)
             os.replace(tmp, f"{key}.json", src_dir_fd=sub, dst_dir_fd=sub)
         except (OSError, ValueError):
             # A read-only or full cache directory must never fail a scan.
