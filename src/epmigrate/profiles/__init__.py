@@ -50,11 +50,17 @@ def is_builtin(name: str) -> bool:
     return name in _BUILTIN_NAMES
 
 
-def builtin_profiles() -> list[Profile]:
-    """The profiles epmigrate ships, imported directly (no metadata is read)."""
+def _builtin(module: str) -> Profile:
+    """A shipped profile, imported directly: no distribution's metadata is read."""
     from importlib import import_module
 
-    return [import_module(f"epmigrate.profiles.{name}").PROFILE for name in _BUILTIN]
+    found: Profile = import_module(f"epmigrate.profiles.{module}").PROFILE
+    return found
+
+
+def builtin_profiles() -> list[Profile]:
+    """The profiles epmigrate ships."""
+    return [_builtin(module) for module in _BUILTIN]
 
 
 def available_profiles() -> dict[str, Profile]:
@@ -78,10 +84,7 @@ def get_profile(profile: str | Profile) -> Profile:
     if builtin is not None:
         # Built-in names resolve without reading any distribution's metadata
         # (a service start pays for it otherwise); they cannot be shadowed.
-        from importlib import import_module
-
-        found: Profile = import_module(f"epmigrate.profiles.{builtin}").PROFILE
-        return found
+        return _builtin(builtin)
     for ep in entry_points(group=GROUP, name=profile):
         return _load(ep.name, ep.value, ep.load)
     names = sorted({ep.name for ep in entry_points(group=GROUP)})

@@ -38,13 +38,12 @@ def module_facts(source: str | bytes) -> ModuleFacts:
     return tree_facts(ast.parse(source), source)
 
 
-def tree_facts(tree: ast.Module, source: str | bytes | None = None) -> ModuleFacts:
+def tree_facts(tree: ast.Module, source: str | bytes) -> ModuleFacts:
     """The facts of a module parsed with :func:`ast.parse` from ``source``.
 
     The same facts as :func:`epmigrate.scan.cst_facts.module_facts` gives for
-    the same file (a differential test holds both to it). ``source`` gives
-    messages the text as written; without it, the text is Python's own
-    rendering of the tree.
+    the same file (a differential test holds both to it); messages quote
+    ``source`` as written.
     """
     walker = _Walker(source)
     walker.block(tree.body, conditional=False)
@@ -116,16 +115,16 @@ def _target_names(node: ast.expr) -> list[str]:
 
 
 class _Walker:
-    def __init__(self, source: str | bytes | None) -> None:
+    def __init__(self, source: str | bytes) -> None:
         self.source = source
         self.facts = ModuleFacts()
 
     def code(self, node: ast.AST) -> str:
-        """The node's source text, shortened (Python's rendering without the source)."""
+        """The node's source text, shortened (Python's rendering if it has no position)."""
         if isinstance(self.source, bytes):
             # Decoded only when a message needs text: most modules need none.
             self.source = importlib.util.decode_source(self.source)
-        text = ast.get_source_segment(self.source, node) if self.source is not None else None
+        text = ast.get_source_segment(self.source, node)
         return shorten(text if text is not None else ast.unparse(node))
 
     def decorator(self, node: ast.expr) -> Decorator:

@@ -155,14 +155,6 @@ class Index:
         head, *rest = dotted.split(".")
         return self._follow(("lookup", module, head), rest[::-1])
 
-    def lookup(self, module: str, name: str) -> Target:
-        """The top-level binding ``name`` of ``module``, followed to its target."""
-        return self._follow(("lookup", module, name), [])
-
-    def attribute(self, target: Target, attr: str) -> Target:
-        """``target.attr``: a module's binding or sub-module, a class attribute."""
-        return self._follow(("attr", target, attr), [])
-
     def _follow(self, state: _State, attrs: list[str]) -> Target:
         """Run steps until a target is reached with no attribute left to apply.
 
