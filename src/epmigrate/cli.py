@@ -11,16 +11,15 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import click
-import click._termui_impl
 
 from epmigrate import __version__
 from epmigrate.__main__ import VERSION_MESSAGE
 from epmigrate.errors import EpmigrateError
-from epmigrate.loader.verify import verify_command
 from epmigrate.model import Severity
-from epmigrate.profiles import available_profiles
 
 if TYPE_CHECKING:
+    import click._termui_impl
+
     from epmigrate.config import Defaults
     from epmigrate.scan import ScanResult
     from epmigrate.write.run import Request
@@ -44,6 +43,8 @@ def cli() -> None:
 @cli.command("profiles")
 def profiles_command() -> None:
     """List the installed legacy-loader profiles, one line each."""
+    from epmigrate.profiles import available_profiles
+
     try:
         found = available_profiles()
     except EpmigrateError as exc:
@@ -524,7 +525,82 @@ def _colour_err() -> bool:
     return colour_on(sys.stderr)
 
 
-cli.add_command(verify_command)
+class _VerifyAbort(click.ClickException):
+    exit_code = 2
+
+
+@cli.command("verify")
+@click.argument("group")
+@click.option(
+    "--legacy-path",
+    "legacy_paths",
+    multiple=True,
+    required=True,
+    metavar="DIR",
+    help="Legacy extension directory (repeat, or join with ':' as in service configs).",
+)
+@click.option("--profile", default="neutron", show_default=True, help="The legacy loader's rules.")
+@click.option(
+    "--python",
+    "python",
+    default=None,
+    metavar="PATH",
+    help="Interpreter the service runs [default: this one].",
+)
+@click.option(
+    "--setup",
+    "setup",
+    multiple=True,
+    metavar="MODULE:FUNCTION",
+    help="Start-up code the service runs before loading extensions (repeatable, in order).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="The parity table, or one JSON document (schema in docs/loader.md).",
+)
+def verify_command(
+    group: str,
+    legacy_paths: tuple[str, ...],
+    profile: str,
+    python: str | None,
+    setup: tuple[str, ...],
+    output_format: str,
+) -> None:
+    """Check that GROUP's entry points provide everything its legacy path does.
+
+    Exits 0 when the legacy path can be switched off, 1 when it cannot, 2 on
+    usage and environment errors.
+    """
+    import json
+
+    from epmigrate.loader.verify import error_document, verify_parity
+
+    try:
+        report = verify_parity(
+            group, list(legacy_paths), profile=profile, python=python, setup=setup
+        )
+    except EpmigrateError as exc:
+        if output_format == "json":
+            document = error_document(
+                group,
+                exc,
+                profile=profile,
+                python=python,
+                directories=legacy_paths,
+                setup=setup,
+            )
+            click.echo(json.dumps(document, indent=2))
+            click.get_current_context().exit(2)
+        raise _VerifyAbort(str(exc)) from exc
+    click.echo(
+        json.dumps(report.to_json(), indent=2) if output_format == "json" else report.render()
+    )
+    if not report.ok:
+        click.get_current_context().exit(1)
 
 
 def main() -> None:

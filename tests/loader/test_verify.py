@@ -17,7 +17,8 @@ import stevedore
 from click.testing import CliRunner, Result
 
 import epmigrate
-from epmigrate.loader.verify import ParityReport, ParityRow, verify_command, verify_parity
+from epmigrate.cli import verify_command
+from epmigrate.loader.verify import ParityReport, ParityRow, verify_parity
 from tests.loader.conftest import DemoInstall
 
 

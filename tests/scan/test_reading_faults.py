@@ -115,11 +115,11 @@ def test_link_to_proc_kmsg_never_blocks(ext: Path) -> None:
 def test_file_over_the_size_cap_is_a_scanner_limit(
     ext: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from epmigrate import scan as scan_module
+    from epmigrate.scan import reading
 
     big = ext / "big.py"
     big.write_text(extension("Big", "big") + "#" * 5000 + "\n")
-    monkeypatch.setattr(scan_module._Reader, "MAX_SOURCE", 4096)
+    monkeypatch.setattr(reading, "MAX_SOURCE", 4096)
     result = run_scan(ext)
     (found,) = [f for f in result.findings if f.path == str(big)]
     assert found.code == "EPM006"

@@ -6,8 +6,8 @@ entry points only and once through the legacy path only, and the two are
 compared extension by extension. The child runs :mod:`epmigrate.loader.probe`
 (standard library only) from a private temporary directory, so it sees the
 service's environment and nothing of epmigrate's installation.
-:func:`verify_parity` is the library function; :data:`verify_command` is the
-click command over it.
+:func:`verify_parity` is the library function; the click command over it is
+``epmigrate.cli.verify_command``.
 
 Exit codes: 0, the legacy path can be switched off; 1, the legacy path
 provides something the entry points lack, or the two disagree (another
@@ -28,8 +28,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import click
-
 from epmigrate.errors import EpmigrateError
 from epmigrate.loader import _legacy, _vetted
 from epmigrate.profiles import LegacyFile, get_profile
@@ -39,7 +37,6 @@ __all__ = [
     "ParityReport",
     "ParityRow",
     "VerifyError",
-    "verify_command",
     "verify_parity",
 ]
 
@@ -291,80 +288,6 @@ def _run_child(interpreter: str, request: dict[str, Any], timeout: float) -> dic
             hint="it must be Python 3.10 or later; its standard error ends as quoted",
         )
     return document
-
-
-class _VerifyAbort(click.ClickException):
-    exit_code = 2
-
-
-@click.command("verify")
-@click.argument("group")
-@click.option(
-    "--legacy-path",
-    "legacy_paths",
-    multiple=True,
-    required=True,
-    metavar="DIR",
-    help="Legacy extension directory (repeat, or join with ':' as in service configs).",
-)
-@click.option("--profile", default="neutron", show_default=True, help="The legacy loader's rules.")
-@click.option(
-    "--python",
-    "python",
-    default=None,
-    metavar="PATH",
-    help="Interpreter the service runs [default: this one].",
-)
-@click.option(
-    "--setup",
-    "setup",
-    multiple=True,
-    metavar="MODULE:FUNCTION",
-    help="Start-up code the service runs before loading extensions (repeatable, in order).",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="The parity table, or one JSON document (schema in docs/loader.md).",
-)
-def verify_command(
-    group: str,
-    legacy_paths: tuple[str, ...],
-    profile: str,
-    python: str | None,
-    setup: tuple[str, ...],
-    output_format: str,
-) -> None:
-    """Check that GROUP's entry points provide everything its legacy path does.
-
-    Exits 0 when the legacy path can be switched off, 1 when it cannot, 2 on
-    usage and environment errors.
-    """
-    try:
-        report = verify_parity(
-            group, list(legacy_paths), profile=profile, python=python, setup=setup
-        )
-    except EpmigrateError as exc:
-        if output_format == "json":
-            document = error_document(
-                group,
-                exc,
-                profile=profile,
-                python=python,
-                directories=legacy_paths,
-                setup=setup,
-            )
-            click.echo(json.dumps(document, indent=2))
-            click.get_current_context().exit(2)
-        raise _VerifyAbort(str(exc)) from exc
-    click.echo(
-        json.dumps(report.to_json(), indent=2) if output_format == "json" else report.render()
-    )
-    if not report.ok:
-        click.get_current_context().exit(1)
 
 
 def error_document(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+__all__ = ["Located", "Locator", "PackagePlace", "default_search_path", "package_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,8 @@ class Locator:
         self.search_path = list(search_path)
         self._memo: dict[str, Located | None] = {}
         self._listings: dict[str, frozenset[str]] = {}
+        self._added: list[Located] = []
+        self._exists: dict[str, bool] = {}
 
     def _listing(self, directory: str) -> frozenset[str]:
         names = self._listings.get(directory)
@@ -97,6 +101,7 @@ class Locator:
     def add(self, located: Located) -> None:
         """Make a module known without looking for it (a scanned file)."""
         self._memo[located.name] = located
+        self._added.append(located)
 
     def find(self, name: str) -> Located | None:
         """The module's source file, or ``None`` when no root has it."""
@@ -127,4 +132,39 @@ class Locator:
         if self.find(name) is not None:
             return True
         parts = name.split(".")
-        return any(self._directory(root, parts) is not None for root in self.search_path)
+        found = any(self._directory(root, parts) is not None for root in self.search_path)
+        self._exists[name] = found
+        return found
+
+    def answers(self) -> dict[str, object]:
+        """Every answer this locator gave, as JSON data that :meth:`gives` checks again.
+
+        The modules made known with :meth:`add`, then what :meth:`find` and
+        :meth:`exists` answered about the others: the scan cache keeps them
+        and reuses a result only while the file system answers the same.
+        """
+        added = {located.name for located in self._added}
+        return {
+            "added": [[x.name, x.path, x.is_package] for x in self._added],
+            "find": {
+                name: None if found is None else found.path
+                for name, found in self._memo.items()
+                if name not in added
+            },
+            "exists": dict(self._exists),
+        }
+
+    @classmethod
+    def gives(cls, search_path: Sequence[str], answers: Mapping[str, object]) -> bool:
+        """Whether a fresh locator on ``search_path`` answers as :meth:`answers` recorded."""
+        fresh = cls(search_path)
+        added, found, exists = answers["added"], answers["find"], answers["exists"]
+        if not (isinstance(added, list) and isinstance(found, dict) and isinstance(exists, dict)):
+            return False
+        for name, path, is_package in added:
+            fresh.add(Located(name, path, is_package))
+        for name, path in found.items():
+            got = fresh.find(name)
+            if (None if got is None else got.path) != path:
+                return False
+        return all(fresh.exists(name) is answer for name, answer in exists.items())
