@@ -30,6 +30,14 @@ from epmigrate.errors import ParseError, toml_error
 from epmigrate.fileio import read_text
 from epmigrate.write import setupcfg
 
+__all__ = [
+    "KEYS",
+    "TOO_DEEP_START",
+    "Defaults",
+    "load",
+    "read_toml",
+]
+
 KEYS = ("paths", "profile", "group", "bases", "name", "search-path")
 
 

@@ -24,6 +24,16 @@ import re
 from epmigrate.errors import ValidationError
 from epmigrate.model import EntryPointSpec
 
+__all__ = [
+    "GROUP_RE",
+    "RECOMMENDED_NAME_RE",
+    "normalise_value",
+    "validate",
+    "validate_group",
+    "validate_name",
+    "validate_value",
+]
+
 GROUP_RE = re.compile(r"\w+(\.\w+)*\Z")
 RECOMMENDED_NAME_RE = re.compile(r"[\w.-]+\Z")
 # Fast paths for the common ASCII spellings; anything else takes the slow,

@@ -9,6 +9,18 @@ from __future__ import annotations
 import os
 import re
 
+__all__ = [
+    "ConflictError",
+    "EpmigrateError",
+    "InsecurePathError",
+    "ParseError",
+    "ProfileError",
+    "TargetError",
+    "ValidationError",
+    "WriteError",
+    "toml_error",
+]
+
 
 class EpmigrateError(Exception):
     """Root of every error raised by epmigrate.

@@ -42,6 +42,19 @@ from typing import BinaryIO
 
 from epmigrate.errors import ParseError, WriteError
 
+__all__ = [
+    "LOCK_TIMEOUT",
+    "MAX_SIZE",
+    "TEMP_SUFFIX",
+    "Locked",
+    "Snapshot",
+    "lock",
+    "read_text",
+    "remove_stale_temps",
+    "replace_locked",
+    "write_text",
+]
+
 TEMP_SUFFIX = ".epmigrate-tmp"
 
 MAX_SIZE = 64 * 1024 * 1024

@@ -18,6 +18,11 @@ from epmigrate.profiles import get_profile
 from epmigrate.profiles.base import Profile
 from epmigrate.scan.locate import package_of
 
+__all__ = [
+    "ForeignBases",
+    "foreign_bases",
+]
+
 
 @dataclass(frozen=True)
 class ForeignBases:

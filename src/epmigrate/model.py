@@ -6,6 +6,14 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = [
+    "EntryPointSpec",
+    "Extension",
+    "Finding",
+    "Severity",
+    "Status",
+]
+
 
 class Severity(enum.StrEnum):
     """How much a finding matters. Only ``error`` makes ``scan`` exit 1."""

@@ -15,6 +15,19 @@ from typing import IO
 
 import click
 
+__all__ = [
+    "colour_on",
+    "coloured_diff",
+    "is_terminal",
+    "pip_path",
+    "plural",
+    "shown",
+    "style",
+    "table",
+    "width",
+    "wrapped",
+]
+
 
 def shown(path: str) -> str:
     """``path`` relative to the working directory when it is under it, else absolute."""

@@ -6,6 +6,14 @@ import os
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Literal, NamedTuple
 
+__all__ = [
+    "ClassRule",
+    "Delegated",
+    "LegacyFile",
+    "Profile",
+    "split_path_list",
+]
+
 ClassRule = Literal["capitalize", "upper-first", "any"]
 """How a loader derives the class name from a file stem.
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from epmigrate.profiles.base import Profile
 
+__all__ = [
+    "PROFILE",
+]
+
 PROFILE = Profile(
     name="neutron",
     summary="Neutron since Pike: sorted top-level *.py, class stem.capitalize(), "

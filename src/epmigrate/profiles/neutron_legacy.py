@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from epmigrate.profiles.base import Profile
 
+__all__ = [
+    "PROFILE",
+]
+
 PROFILE = Profile(
     name="neutron-legacy",
     summary="Neutron before Pike, Quantum, Tacker: like neutron but class "

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from epmigrate.profiles.base import Profile
 
+__all__ = [
+    "PROFILE",
+]
+
 PROFILE = Profile(
     name="nova",
     summary="Nova/Cinder/Manila contrib: recursive into packages, dotted imports, "

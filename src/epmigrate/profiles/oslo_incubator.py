@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from epmigrate.profiles.base import Profile
 
+__all__ = [
+    "PROFILE",
+]
+
 PROFILE = Profile(
     name="oslo-incubator",
     summary="openstack-common copy (old Trove): one directory in os.listdir order, "

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from epmigrate.profiles.base import Profile
 
+__all__ = [
+    "PROFILE",
+]
+
 PROFILE = Profile(
     name="subclass",
     summary="every concrete subclass of the --base classes, any file name, recursive",

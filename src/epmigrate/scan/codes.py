@@ -1,6 +1,7 @@
 """Findings with stable codes. docs/scan-json.md lists every code.
 
-Each constructor says what happened, what the legacy loader does about it and
+Each code is declared once below, with its short name and usual severity;
+each builder says what happened, what the legacy loader does about it and
 what the maintainer can do.
 """
 
@@ -10,59 +11,118 @@ import errno
 import os
 import stat
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from epmigrate.model import Extension, Finding, Severity
 from epmigrate.profiles import Profile
 from epmigrate.scan.facts import Call
 
-SYNTAX = "EPM001"
-UNDECODABLE = "EPM002"
-UNREADABLE = "EPM003"
-NOT_A_FILE = "EPM004"
-BYTECODE_ONLY = "EPM005"
-SCANNER_LIMIT = "EPM006"
-NOT_IMPORTABLE = "EPM010"
-HELPER_FILE = "EPM101"
-NEVER_LOADED = "EPM102"
-DUPLICATE_ALIAS = "EPM103"
-IMPORT_TIME_CALL = "EPM104"
-BASE_UNRESOLVED = "EPM105"
-NOT_EXTENSION = "EPM106"
-RELATIVE_IMPORT = "EPM107"
-DUPLICATE_NAME = "EPM108"
-DELEGATED = "EPM109"
-OUTSIDE_LINK = "EPM110"
-DECORATED = "EPM111"
-ALIAS_UNKNOWN = "EPM112"
-OTHER_PROFILE = "EPM113"
-SKIP_LISTED = "EPM114"
-GROUP_GUESSED = "EPM201"
+__all__ = [
+    "ALIAS_UNKNOWN",
+    "ALL",
+    "BASE_UNRESOLVED",
+    "BYTECODE_ONLY",
+    "DECORATED",
+    "DELEGATED",
+    "DUPLICATE_ALIAS",
+    "DUPLICATE_NAME",
+    "GROUP_GUESSED",
+    "HELPER_FILE",
+    "IMPORT_TIME_CALL",
+    "NEVER_LOADED",
+    "NOT_A_FILE",
+    "NOT_EXTENSION",
+    "NOT_IMPORTABLE",
+    "OTHER_PROFILE",
+    "OUTSIDE_LINK",
+    "RELATIVE_IMPORT",
+    "SCANNER_LIMIT",
+    "SKIP_LISTED",
+    "SYNTAX",
+    "TABLE",
+    "UNDECODABLE",
+    "UNREADABLE",
+    "Code",
+    "alias_unknown",
+    "base_unresolved",
+    "bytecode_only",
+    "decode_reason",
+    "decorated",
+    "delegated",
+    "duplicate_alias",
+    "duplicate_name",
+    "file_error",
+    "helper_file",
+    "import_time_call",
+    "never_loaded",
+    "not_a_file",
+    "not_extension",
+    "not_importable",
+    "os_reason",
+    "other_profile",
+    "outside_link",
+    "relative_import",
+    "scanner_limit",
+    "skip_listed",
+    "unreadable",
+]
 
-ALL = {
-    SYNTAX: "syntax-error",
-    UNDECODABLE: "undecodable-file",
-    UNREADABLE: "unreadable",
-    NOT_A_FILE: "not-a-file",
-    BYTECODE_ONLY: "bytecode-only",
-    SCANNER_LIMIT: "scanner-limit",
-    NOT_IMPORTABLE: "not-importable",
-    HELPER_FILE: "helper-file",
-    NEVER_LOADED: "never-loaded",
-    DUPLICATE_ALIAS: "duplicate-alias",
-    IMPORT_TIME_CALL: "import-time-call",
-    BASE_UNRESOLVED: "base-unresolved",
-    NOT_EXTENSION: "not-extension",
-    RELATIVE_IMPORT: "relative-import",
-    DUPLICATE_NAME: "duplicate-name",
-    DELEGATED: "delegated-package",
-    OUTSIDE_LINK: "outside-link",
-    DECORATED: "decorated-class",
-    ALIAS_UNKNOWN: "alias-unknown",
-    OTHER_PROFILE: "other-profile",
-    SKIP_LISTED: "skip-listed",
-    GROUP_GUESSED: "group-guessed",
-}
+
+class Code(NamedTuple):
+    """One finding code: its stable id, its short name and its usual severity."""
+
+    code: str
+    name: str
+    severity: Severity
+
+
+TABLE: dict[str, Code] = {}
+"""Every code, in the order declared (the order of docs/scan-json.md)."""
+
+
+def _declare(code: str, name: str, severity: Severity) -> str:
+    """Enter a code in :data:`TABLE`; the code itself, for its constant."""
+    # Codes are stable and documented: a pasted line must not shadow one.
+    if code in TABLE:
+        raise ValueError(f"finding code {code} is declared twice")
+    TABLE[code] = Code(code, name, severity)
+    return code
+
+
+# The one table of codes: each constant is its code as a plain str.
+SYNTAX = _declare("EPM001", "syntax-error", Severity.ERROR)
+UNDECODABLE = _declare("EPM002", "undecodable-file", Severity.ERROR)
+UNREADABLE = _declare("EPM003", "unreadable", Severity.ERROR)
+NOT_A_FILE = _declare("EPM004", "not-a-file", Severity.ERROR)
+BYTECODE_ONLY = _declare("EPM005", "bytecode-only", Severity.WARNING)
+SCANNER_LIMIT = _declare("EPM006", "scanner-limit", Severity.ERROR)
+NOT_IMPORTABLE = _declare("EPM010", "not-importable", Severity.ERROR)
+HELPER_FILE = _declare("EPM101", "helper-file", Severity.INFO)
+NEVER_LOADED = _declare("EPM102", "never-loaded", Severity.WARNING)
+# An error instead when the loader aborts on it: see duplicate_alias.
+DUPLICATE_ALIAS = _declare("EPM103", "duplicate-alias", Severity.WARNING)
+IMPORT_TIME_CALL = _declare("EPM104", "import-time-call", Severity.WARNING)
+BASE_UNRESOLVED = _declare("EPM105", "base-unresolved", Severity.WARNING)
+NOT_EXTENSION = _declare("EPM106", "not-extension", Severity.WARNING)
+RELATIVE_IMPORT = _declare("EPM107", "relative-import", Severity.WARNING)
+DUPLICATE_NAME = _declare("EPM108", "duplicate-name", Severity.WARNING)
+DELEGATED = _declare("EPM109", "delegated-package", Severity.INFO)
+OUTSIDE_LINK = _declare("EPM110", "outside-link", Severity.INFO)
+DECORATED = _declare("EPM111", "decorated-class", Severity.WARNING)
+ALIAS_UNKNOWN = _declare("EPM112", "alias-unknown", Severity.WARNING)
+OTHER_PROFILE = _declare("EPM113", "other-profile", Severity.WARNING)
+SKIP_LISTED = _declare("EPM114", "skip-listed", Severity.INFO)
+GROUP_GUESSED = _declare("EPM201", "group-guessed", Severity.WARNING)
+
+ALL = {code.code: code.name for code in TABLE.values()}
 """Every code with its short name."""
+
+
+def _finding(
+    code: str, path: str, line: int | None, message: str, severity: Severity | None = None
+) -> Finding:
+    """The finding ``code`` at ``path``:``line``, with the code's severity unless given."""
+    return Finding(code, severity or TABLE[code].severity, path, line, message)
 
 
 def os_reason(exc: OSError) -> str:
@@ -95,7 +155,7 @@ def decode_reason(exc: Exception, data: bytes) -> tuple[int | None, str]:
 
 def file_error(code: str, path: str, line: int | None, message: str) -> Finding:
     """A file the loader would fail on (syntax error, undecodable, unreadable)."""
-    return Finding(code, Severity.ERROR, path, line, message)
+    return _finding(code, path, line, message, Severity.ERROR)
 
 
 def unreadable(path: str, exc: OSError, prof: Profile | None = None) -> Finding:
@@ -117,7 +177,7 @@ def unreadable(path: str, exc: OSError, prof: Profile | None = None) -> Finding:
         why = f"cannot be read: {os_reason(exc)}"
         advice = "fix its permissions or remove it"
     effect = f"; {_fails(prof)}" if prof is not None else ""
-    return Finding(UNREADABLE, Severity.ERROR, path, None, f"{why}{effect}; {advice}")
+    return _finding(UNREADABLE, path, None, f"{why}{effect}; {advice}")
 
 
 def _fails(prof: Profile) -> str:
@@ -135,9 +195,8 @@ def not_a_file(path: str, st: os.stat_result, prof: Profile) -> Finding:
     device fails to load as source.
     """
     if stat.S_ISFIFO(st.st_mode):
-        return Finding(
+        return _finding(
             NOT_A_FILE,
-            Severity.ERROR,
             path,
             None,
             f"is a FIFO: the {prof.name} loader opens it to execute it and blocks until "
@@ -145,9 +204,8 @@ def not_a_file(path: str, st: os.stat_result, prof: Profile) -> Finding:
             "opens it); remove it",
         )
     kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-    return Finding(
+    return _finding(
         NOT_A_FILE,
-        Severity.ERROR,
         path,
         None,
         f"is {kind} with a module's name: {_fails(prof)}; rename or remove it",
@@ -156,9 +214,8 @@ def not_a_file(path: str, st: os.stat_result, prof: Profile) -> Finding:
 
 def scanner_limit(path: str, reason: str) -> Finding:
     """Python compiles the file, but the scanner cannot read it."""
-    return Finding(
+    return _finding(
         SCANNER_LIMIT,
-        Severity.ERROR,
         path,
         None,
         f"Python compiles this file but the scanner cannot read it ({reason}), so what "
@@ -169,9 +226,8 @@ def scanner_limit(path: str, reason: str) -> Finding:
 def outside_link(path: str, target: str, directory: str, module: str | None) -> Finding:
     """A scanned file that is a symbolic link to a file outside the scanned directory."""
     through = f"as {module}" if module else "through the link"
-    return Finding(
+    return _finding(
         OUTSIDE_LINK,
-        Severity.INFO,
         path,
         None,
         f"is a symbolic link to {target}, outside {directory}: the loader follows it and "
@@ -182,9 +238,8 @@ def outside_link(path: str, target: str, directory: str, module: str | None) -> 
 
 def bytecode_only(path: str) -> Finding:
     """A ``.pyc`` without source: the loader runs it, the scanner cannot read it."""
-    return Finding(
+    return _finding(
         BYTECODE_ONLY,
-        Severity.WARNING,
         path,
         None,
         "compiled file without its .py source: the loader runs it but it cannot be "
@@ -194,9 +249,8 @@ def bytecode_only(path: str) -> Finding:
 
 def not_importable(directory: str) -> Finding:
     """A scanned directory outside any importable package."""
-    return Finding(
+    return _finding(
         NOT_IMPORTABLE,
-        Severity.ERROR,
         directory,
         None,
         "is not inside an importable package (no __init__.py), so entry points cannot "
@@ -221,9 +275,8 @@ def helper_file(
         )
     else:
         effect = f"the {prof.name} loader skips it ('Did not find expected name')"
-    return Finding(
+    return _finding(
         HELPER_FILE,
-        Severity.INFO,
         path,
         None,
         f"defines no {expected}: {effect}; "
@@ -237,9 +290,8 @@ def helper_file(
 
 def skip_listed(path: str, prof: Profile) -> Finding:
     """A file on the loader's explicit skip list: never imported."""
-    return Finding(
+    return _finding(
         SKIP_LISTED,
-        Severity.INFO,
         path,
         None,
         f"is on the {prof.name} loader's skip list ({prof.skip_list_name}): the loader "
@@ -249,9 +301,8 @@ def skip_listed(path: str, prof: Profile) -> Finding:
 
 def never_loaded(path: str, line: int, name: str, expected: str, prof: Profile) -> Finding:
     """An extension class whose name the loader's rule never looks up."""
-    return Finding(
+    return _finding(
         NEVER_LOADED,
-        Severity.WARNING,
         path,
         line,
         f"{name} is an extension class, but the {prof.name} loader only looks up "
@@ -262,9 +313,8 @@ def never_loaded(path: str, line: int, name: str, expected: str, prof: Profile) 
 
 def not_extension(path: str, line: int, name: str, bases: Iterable[str]) -> Finding:
     """The expected class exists but does not derive from a base."""
-    return Finding(
+    return _finding(
         NOT_EXTENSION,
-        Severity.WARNING,
         path,
         line,
         f"{name} does not derive from {' or '.join(sorted(bases))}: the loader rejects it; "
@@ -274,9 +324,8 @@ def not_extension(path: str, line: int, name: str, bases: Iterable[str]) -> Find
 
 def decorated(path: str, line: int, name: str, decorator: str, why: str) -> Finding:
     """An extension class behind a decorator that may replace, drop or fail on it."""
-    return Finding(
+    return _finding(
         DECORATED,
-        Severity.WARNING,
         path,
         line,
         f"{name} is decorated with {decorator} ({why}): a decorator may replace, drop or "
@@ -287,9 +336,8 @@ def decorated(path: str, line: int, name: str, decorator: str, why: str) -> Find
 
 def alias_unknown(path: str, line: int, name: str, reason: str) -> Finding:
     """An extension whose alias cannot be told statically."""
-    return Finding(
+    return _finding(
         ALIAS_UNKNOWN,
-        Severity.WARNING,
         path,
         line,
         f"the alias of {name} cannot be told statically ({reason}), so duplicate aliases "
@@ -301,9 +349,8 @@ def other_profile(paths: list[str], base: str, other: Profile, prof: Profile) ->
     """Classes the chosen profile rejects but another profile's base explains."""
     count = len(paths)
     noun = "class derives" if count == 1 else "classes derive"
-    return Finding(
+    return _finding(
         OTHER_PROFILE,
-        Severity.WARNING,
         paths[0],
         None,
         f"{count} {noun} from {base}, a base of profile {other.name!r}, not of profile "
@@ -313,9 +360,8 @@ def other_profile(paths: list[str], base: str, other: Profile, prof: Profile) ->
 
 def base_unresolved(path: str, line: int, name: str, reason: str) -> Finding:
     """Whether a class is an extension cannot be told statically."""
-    return Finding(
+    return _finding(
         BASE_UNRESOLVED,
-        Severity.WARNING,
         path,
         line,
         f"cannot tell whether {name} is an extension: {reason}",
@@ -324,9 +370,8 @@ def base_unresolved(path: str, line: int, name: str, reason: str) -> Finding:
 
 def relative_import(path: str, line: int, stem: str) -> Finding:
     """A relative import in a file the loader runs as a top-level module."""
-    return Finding(
+    return _finding(
         RELATIVE_IMPORT,
-        Severity.WARNING,
         path,
         line,
         f"relative import: the loader executes this file as the top-level module "
@@ -347,9 +392,8 @@ def import_time_call(
         )
     else:
         when = "an entry point runs it only when the extension is loaded"
-    return Finding(
+    return _finding(
         IMPORT_TIME_CALL,
-        Severity.WARNING,
         path,
         call.line,
         f"{what} {call.text} at import time: {when}; check the side effect still happens",
@@ -358,28 +402,28 @@ def import_time_call(
 
 def duplicate_alias(ext: Extension, kept: Extension, prof: Profile) -> Finding:
     """Two loaded extensions with one alias."""
+    # The table's warning, or an error when the loader aborts on it.
+    severity = None
     if prof.abort_on_error:
         effect = f"the {prof.name} loader aborts the whole load on it"
         severity = Severity.ERROR
     else:
         effect = f"the {prof.name} loader keeps {kept.class_name} ({kept.path}), loaded first"
-        severity = Severity.WARNING
     if not prof.sort_files:
         effect += " (in this directory's listing order, which differs between machines)"
-    return Finding(
+    return _finding(
         DUPLICATE_ALIAS,
-        severity,
         ext.path,
         ext.line,
         f"alias {ext.alias!r} of {ext.class_name} duplicates {kept.class_name}: {effect}",
+        severity,
     )
 
 
 def duplicate_name(ext: Extension, kept: Extension) -> Finding:
     """Two extensions that would get one entry-point name."""
-    return Finding(
+    return _finding(
         DUPLICATE_NAME,
-        Severity.WARNING,
         ext.path,
         ext.line,
         f"entry-point name {ext.name!r} is also given to {kept.class_name} ({kept.path}); "
@@ -389,9 +433,8 @@ def duplicate_name(ext: Extension, kept: Extension) -> Finding:
 
 def delegated(path: str, prof: Profile) -> Finding:
     """A sub-package that loads its own extensions (nova)."""
-    return Finding(
+    return _finding(
         DELEGATED,
-        Severity.INFO,
         path,
         None,
         f"defines {prof.delegate_name!r}: the loader hands this package over to it instead "
