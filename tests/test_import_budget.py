@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.write.test_write_command import ARGS, make_service
+
 REPO = Path(__file__).resolve().parents[1]
 WIDGET = REPO / "sample_projects" / "widget_service"
 
@@ -71,3 +73,42 @@ def test_a_scan_imports_neither_libcst_nor_tomlkit(tmp_path: Path, cached: bool)
     found = modules_after(RUN_CLI, *args, env=env)
     assert "epmigrate.scan" in found
     assert heavy(found, "libcst", "tomlkit") == []
+
+
+SETUP_CFG = "[metadata]\nname = svc\n"
+PYPROJECT = '[project]\nname = "svc"\nversion = "1"\n'
+WRITTEN_CFG = SETUP_CFG + (
+    "\n[options.entry_points]\nsvc.api.extensions =\n"
+    "    alpha = svc.extensions.alpha:Alpha\n    beta = svc.extensions.beta:Beta\n"
+)
+
+
+def write_args(target: Path) -> tuple[str, ...]:
+    return ("write", str(target), *ARGS)
+
+
+@pytest.mark.parametrize("setup_py", [False, True], ids=["alone", "with-setup-py-shim"])
+def test_a_setup_cfg_write_imports_neither_libcst_nor_tomlkit(
+    tmp_path: Path, setup_py: bool
+) -> None:
+    # A pbr-style shim: choosing the target reads it, with ast.
+    make_service(tmp_path)
+    (tmp_path / "setup.cfg").write_text(SETUP_CFG)
+    if setup_py:
+        (tmp_path / "setup.py").write_text("import setuptools\n\nsetuptools.setup()\n")
+    found = modules_after(RUN_CLI, *write_args(tmp_path / "setup.cfg"), cwd=tmp_path)
+    assert "epmigrate.write.setupcfg" in found
+    assert heavy(found, "libcst", "tomlkit", "difflib") == []
+    assert (tmp_path / "setup.cfg").read_text() == WRITTEN_CFG
+
+
+def test_a_pyproject_write_imports_tomlkit_but_not_libcst(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    found = modules_after(RUN_CLI, *write_args(tmp_path / "pyproject.toml"), cwd=tmp_path)
+    assert "tomlkit" in found
+    assert heavy(found, "libcst", "difflib") == []
+    assert (tmp_path / "pyproject.toml").read_text() == PYPROJECT + (
+        '\n[project.entry-points."svc.api.extensions"]\n'
+        'alpha = "svc.extensions.alpha:Alpha"\nbeta = "svc.extensions.beta:Beta"\n'
+    )

@@ -21,6 +21,8 @@ from epmigrate.entrypoints import (
 from epmigrate.errors import ConflictError
 from epmigrate.model import EntryPointSpec
 
+__all__ = ["EditResult", "Existing", "MergePlan", "Replacement", "group_by", "plan_merge"]
+
 
 @dataclass(frozen=True)
 class Existing:

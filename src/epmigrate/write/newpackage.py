@@ -14,12 +14,12 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import tomlkit
-
 from epmigrate.errors import EpmigrateError, ValidationError
 from epmigrate.model import EntryPointSpec
 from epmigrate.scan import Cache, ScanResult, scan
 from epmigrate.write.run import entry_points
+
+__all__ = ["NewPackage", "create", "package_name"]
 
 _DIST_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 
@@ -136,6 +136,10 @@ def _write(path: str, text: str) -> None:
 
 
 def _pyproject(dist: str, package: str, dirs: Sequence[str], eps: Sequence[EntryPointSpec]) -> str:
+    # Imported here: the write command imports this module for every write,
+    # and only a new package needs tomlkit.
+    import tomlkit
+
     doc = tomlkit.document()
     build = tomlkit.table()
     build["requires"] = ["setuptools>=68"]

@@ -18,6 +18,8 @@ from epmigrate.scan import ScanResult, codes
 from epmigrate.term import shown
 from epmigrate.write.merge import Replacement
 
+__all__ = ["SCHEMA_VERSION", "error_json", "render", "skip_reasons", "to_json"]
+
 SCHEMA_VERSION = 1
 
 _REASON_CODES = (

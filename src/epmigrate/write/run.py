@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,15 @@ from epmigrate.model import EntryPointSpec, Status
 from epmigrate.scan import Cache, ScanResult, scan
 from epmigrate.write import setupcfg, target
 from epmigrate.write.merge import EditResult
+
+__all__ = [
+    "Outcome",
+    "Request",
+    "commit",
+    "entry_points",
+    "prepare",
+    "unverified_hint",
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,9 @@ class Outcome:
 
     def diff(self) -> str:
         """A unified diff of the change (empty when nothing changes)."""
+        # Imported here: only --diff and --check show a diff.
+        import difflib
+
         name = os.path.relpath(self.target.path)
         return "".join(
             difflib.unified_diff(

@@ -22,6 +22,9 @@ from epmigrate.model import EntryPointSpec, Extension
 from epmigrate.scan.locate import package_of
 from epmigrate.term import shown
 from epmigrate.write import setupcfg, target
+from epmigrate.write.text import strip_bom
+
+__all__ = ["PACKAGING_FILES", "for_scan", "project_root", "render"]
 
 PACKAGING_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -47,7 +50,7 @@ def _toml_key(key: str) -> str:
 
 def _is_poetry(path: str) -> bool:
     try:
-        data = tomllib.loads(read_text(path).text.removeprefix("\ufeff"))
+        data = tomllib.loads(strip_bom(read_text(path).text)[1])
     except (tomllib.TOMLDecodeError, EpmigrateError):
         return False
     return "project" not in data and "poetry" in data.get("tool", {})

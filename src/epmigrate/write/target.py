@@ -16,6 +16,7 @@ The rules, from what setuptools and pbr do:
 
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -23,7 +24,11 @@ from typing import Any, Literal
 from epmigrate.config import read_toml
 from epmigrate.errors import TargetError
 from epmigrate.fileio import read_text
-from epmigrate.write import setupcfg, setuppy
+from epmigrate.write import setupcfg
+from epmigrate.write.setup_source import first_setup_call, passes_entry_points
+from epmigrate.write.text import strip_bom
+
+__all__ = ["KINDS", "Kind", "Target", "choose", "explicit", "setup_cfg_section"]
 
 Kind = Literal["setup.cfg", "pyproject.toml", "setup.py"]
 KINDS: tuple[Kind, ...] = ("setup.cfg", "pyproject.toml", "setup.py")
@@ -49,7 +54,8 @@ class Target:
 class _Project:
     root: str
     pyproject: dict[str, Any] | None
-    setup_py: setuppy.SetupCall | None
+    setup_call: ast.Call | None
+    """The first setup() call of setup.py, read with ast (libcst only edits)."""
     setup_py_text: str | None
     setup_cfg: setupcfg.Document | None
 
@@ -88,13 +94,13 @@ def _read_project(root: str) -> _Project:
     path = os.path.join(root, "pyproject.toml")
     if os.path.isfile(path):
         text = read_text(path).text
-        pyproject = read_toml(text.removeprefix("\ufeff"), path)
+        pyproject = read_toml(strip_bom(text)[1], path)
     call = None
     setup_py_text = None
     path = os.path.join(root, "setup.py")
     if os.path.isfile(path):
         setup_py_text = read_text(path).text
-        call = setuppy.find_setup_call(setup_py_text, path=path)
+        call = first_setup_call(setup_py_text, path=path)
     doc = None
     path = os.path.join(root, "setup.cfg")
     if os.path.isfile(path):
@@ -123,7 +129,7 @@ def choose(root: str) -> Target:
         if project.has_project_table
         else ""
     )
-    if project.setup_py is not None and project.setup_py.has_entry_points:
+    if project.setup_call is not None and passes_entry_points(project.setup_call):
         return Target(
             project.path("setup.py"),
             "setup.py",
@@ -144,7 +150,7 @@ def choose(root: str) -> Target:
             f"{dynamic}a setuptools project: setuptools reads [options.entry_points]",
             "options.entry_points",
         )
-    if project.setup_py is not None:
+    if project.setup_call is not None:
         return Target(
             project.path("setup.py"),
             "setup.py",
