@@ -123,3 +123,77 @@ def test_an_added_module_is_known_without_a_file(tmp_path: Path) -> None:
     locator.add(loose)
     assert locator.find("plugin") == loose
     assert locator.exists("plugin")
+
+
+ORACLE = """
+import importlib.util, json, sys
+sys.path[:0] = sys.argv[2:]
+found = {}
+for name in sys.argv[1].split(","):
+    try:
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        spec = None
+    found[name] = spec.origin if spec is not None and spec.has_location else None
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "names"),
+    [
+        pytest.param(
+            {
+                "r1/lib/__init__.py": "",
+                "r1/lib/a.py": "",
+                "r2/lib/__init__.py": "",
+                "r2/lib/b.py": "",
+            },
+            ["lib", "lib.a", "lib.b"],
+            id="a-regular-package-hides-a-later-one",
+        ),
+        pytest.param(
+            {"r1/ns/a.py": "", "r2/ns/b.py": "", "r2/ns/sub/__init__.py": ""},
+            ["ns.a", "ns.b", "ns.sub", "ns.c"],
+            id="namespace-portions-on-every-root",
+        ),
+        pytest.param(
+            {"r1/lib.py": "", "r2/lib/__init__.py": "", "r2/lib/x.py": ""},
+            ["lib", "lib.x"],
+            id="a-plain-module-has-no-submodules",
+        ),
+        pytest.param(
+            {"r1/ns/__init__.py": "", "r2/ns/deep/__init__.py": "", "r1/ns/deep/leaf.py": ""},
+            ["ns.deep", "ns.deep.leaf"],
+            id="a-namespace-directory-inside-a-regular-package",
+        ),
+    ],
+)
+def test_find_agrees_with_the_import_system(
+    tmp_path: Path, files: dict[str, str], names: list[str]
+) -> None:
+    import json
+    import subprocess
+
+    _tree(tmp_path, files)
+    roots = [str(tmp_path / "r1"), str(tmp_path / "r2")]
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", ORACLE, ",".join(names), *roots],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    expected = json.loads(done.stdout)
+    locator = Locator(roots)
+    got = {}
+    for name in names:
+        located = locator.find(name)
+        got[name] = None if located is None else located.path
+    assert got == expected
+
+
+def test_a_name_of_thousands_of_parts_is_looked_up_without_recursion(tmp_path: Path) -> None:
+    parts = ["p"] * 5000
+    assert Locator([str(tmp_path)]).find(".".join(parts)) is None
+    assert not Locator([str(tmp_path)]).exists(".".join(parts))

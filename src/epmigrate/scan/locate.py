@@ -90,40 +90,59 @@ class Locator:
             self._listings[directory] = names
         return names
 
-    def _directory(self, root: str, parts: Sequence[str]) -> str | None:
-        here = root
-        for part in parts:
-            if part not in self._listing(here):
-                return None
-            here = os.path.join(here, part)
-        return here
-
     def add(self, located: Located) -> None:
         """Make a module known without looking for it (a scanned file)."""
         self._memo[located.name] = located
         self._added.append(located)
 
+    def _search(self, name: str, leaf: str, directories: Sequence[str]) -> Located | None:
+        """The first of ``directories`` holding package or module ``leaf``, as importlib looks."""
+        for directory in directories:
+            names = self._listing(directory)
+            if leaf in names and "__init__.py" in self._listing(os.path.join(directory, leaf)):
+                return Located(name, os.path.join(directory, leaf, "__init__.py"), True)
+            if f"{leaf}.py" in names:
+                path = os.path.join(directory, f"{leaf}.py")
+                if os.path.isfile(path):
+                    return Located(name, path, False)
+        return None
+
+    def _portions(self, parts: Sequence[str]) -> list[str]:
+        """The directories the submodules of package ``parts`` are found in (its ``__path__``).
+
+        As importlib does: the top-level name is looked for on the search
+        path; a regular package's submodules only in its own directory (a
+        module of the same name on a later root is never reached); a
+        namespace package's in every directory of its name on its parent's
+        path. Empty when ``parts`` is a plain module or nothing. A loop, not
+        a recursion, whatever the number of parts.
+        """
+        directories = self.search_path
+        for depth in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:depth])
+            if prefix in self._memo:
+                here = self._memo[prefix]
+            else:
+                here = self._memo[prefix] = self._search(prefix, parts[depth - 1], directories)
+            if here is not None:
+                directories = [os.path.dirname(here.path)] if here.is_package else []
+            else:
+                leaf = parts[depth - 1]
+                directories = [
+                    os.path.join(d, leaf) for d in directories if leaf in self._listing(d)
+                ]
+            if not directories:
+                return []
+        return list(directories)
+
     def find(self, name: str) -> Located | None:
-        """The module's source file, or ``None`` when no root has it."""
+        """The module's source file, or ``None`` when the import system would find none."""
         if name in self._memo:
             return self._memo[name]
         found = None
         parts = name.split(".")
         if all(p.isidentifier() for p in parts):
-            for root in self.search_path:
-                parent = self._directory(root, parts[:-1])
-                if parent is None:
-                    continue
-                names = self._listing(parent)
-                leaf = parts[-1]
-                if leaf in names and "__init__.py" in self._listing(os.path.join(parent, leaf)):
-                    found = Located(name, os.path.join(parent, leaf, "__init__.py"), True)
-                    break
-                if f"{leaf}.py" in names:
-                    path = os.path.join(parent, f"{leaf}.py")
-                    if os.path.isfile(path):
-                        found = Located(name, path, False)
-                        break
+            found = self._search(name, parts[-1], self._portions(parts[:-1]))
         self._memo[name] = found
         return found
 
@@ -132,7 +151,7 @@ class Locator:
         if self.find(name) is not None:
             return True
         parts = name.split(".")
-        found = any(self._directory(root, parts) is not None for root in self.search_path)
+        found = all(p.isidentifier() for p in parts) and bool(self._portions(parts))
         self._exists[name] = found
         return found
 
