@@ -15,7 +15,6 @@ import click
 from epmigrate import __version__
 from epmigrate.__main__ import VERSION_MESSAGE
 from epmigrate.errors import EpmigrateError
-from epmigrate.model import Severity
 
 if TYPE_CHECKING:
     import click._termui_impl
@@ -134,6 +133,7 @@ def scan_command(
     [tool:epmigrate] in ./setup.cfg. Exit status: 0 no error findings, 1 error
     findings, 2 usage error.
     """
+    from epmigrate.model import Severity
     from epmigrate.scan import Cache, report, scan
 
     try:
@@ -407,19 +407,12 @@ def _mark_guessed_group(result: ScanResult, profile: str, bases: Sequence[str]) 
     from dataclasses import replace
 
     from epmigrate.groups import foreign_bases
-    from epmigrate.model import Finding
     from epmigrate.scan import codes
 
     foreign = foreign_bases(result.paths, profile, bases)
     if foreign is None:
         return result
-    finding = Finding(
-        codes.GROUP_GUESSED,
-        Severity.WARNING,
-        result.paths[0],
-        None,
-        f"{foreign.message}; {foreign.hint}",
-    )
+    finding = codes.group_guessed(result.paths[0], f"{foreign.message}; {foreign.hint}")
     return replace(result, findings=(*result.findings, finding))
 
 
@@ -510,6 +503,7 @@ def _project_settings(
 
 def _scan_errors(result: ScanResult) -> int:
     """Print the scan's error findings on stderr, as ``scan`` words them; their count."""
+    from epmigrate.model import Severity
     from epmigrate.scan.report import finding_line
 
     errors = [f for f in result.findings if f.severity is Severity.ERROR]

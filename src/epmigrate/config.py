@@ -22,13 +22,13 @@ Paths are relative to the file's directory. Command-line flags override.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
 from epmigrate.errors import ParseError, toml_error
-from epmigrate.fileio import read_text
-from epmigrate.write import setupcfg
+
+# The readers of each file are imported only when the file exists: a scan
+# in a directory with neither (the common case) pays for none of them.
 
 __all__ = [
     "KEYS",
@@ -58,13 +58,18 @@ def load(root: str) -> Defaults:
     """The defaults of the project in ``root`` (empty when it sets none)."""
     pyproject = os.path.join(root, "pyproject.toml")
     if os.path.isfile(pyproject):
+        from epmigrate.fileio import read_text
+
         text = read_text(pyproject).text.removeprefix("\ufeff")
         table = read_toml(text, pyproject).get("tool", {}).get("epmigrate")
         if table is not None:
             return _defaults(root, pyproject, "[tool.epmigrate]", table)
     cfg = os.path.join(root, "setup.cfg")
     if os.path.isfile(cfg):
-        doc = setupcfg.parse(read_text(cfg).text, path=cfg)
+        from epmigrate.fileio import read_text
+        from epmigrate.write import ini
+
+        doc = ini.parse(read_text(cfg).text, path=cfg)
         if doc.has_section("tool:epmigrate"):
             raw: dict[str, Any] = {}
             for key in doc.options("tool:epmigrate"):
@@ -125,6 +130,8 @@ def read_toml(text: str, path: str | None) -> dict[str, Any]:
     the line where the nesting gets that deep, and says that the build's own
     TOML reader stops there too.
     """
+    import tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -11,11 +11,13 @@ import errno
 import os
 import stat
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from epmigrate.model import Extension, Finding, Severity
 from epmigrate.profiles import Profile
-from epmigrate.scan.facts import Call
+
+if TYPE_CHECKING:
+    from epmigrate.scan.facts import Call
 
 __all__ = [
     "ALIAS_UNKNOWN",
@@ -52,6 +54,7 @@ __all__ = [
     "duplicate_alias",
     "duplicate_name",
     "file_error",
+    "group_guessed",
     "helper_file",
     "import_time_call",
     "never_loaded",
@@ -440,3 +443,8 @@ def delegated(path: str, prof: Profile) -> Finding:
         f"defines {prof.delegate_name!r}: the loader hands this package over to it instead "
         "of reading its files; migrate what it loads by hand",
     )
+
+
+def group_guessed(path: str, reason: str) -> Finding:
+    """The profile's default group would be the plugin's own, not the service's (EPM201)."""
+    return _finding(GROUP_GUESSED, path, None, reason)
