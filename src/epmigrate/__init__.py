@@ -10,8 +10,10 @@ and one set of legacy-loader profiles (:mod:`epmigrate.profiles`):
 * the hybrid loader (:mod:`epmigrate.loader`), stevedore managers that load
   entry points first and fall back to the legacy path.
 
-This module stays import-light: the runtime loader imports it, so it must not
-pull in libcst, click or tomlkit.
+What a user may import is named in :mod:`epmigrate.api` (``from epmigrate.api
+import scan, prepare_write, HybridExtensionManager``); every other module is
+internal. This module stays import-light: the runtime loader imports it, so
+it must not pull in libcst, click or tomlkit.
 """
 
 from __future__ import annotations

@@ -13,6 +13,12 @@ import sys
 
 from epmigrate import __version__
 
+__all__ = [
+    "VERSION_MESSAGE",
+    "main",
+]
+
+
 VERSION_MESSAGE = "epmigrate, version {version}"
 """click's ``version_option`` message, with the program name filled in."""
 

@@ -23,6 +23,20 @@ if TYPE_CHECKING:
     from epmigrate.scan import ScanResult
     from epmigrate.write.run import Request
 
+
+__all__ = [
+    "PROGRESS_MIN_FILES",
+    "UsageError",
+    "cli",
+    "main",
+    "profiles_command",
+    "scan_command",
+    "scan_options",
+    "verify_command",
+    "write_command",
+]
+
+
 PROGRESS_MIN_FILES = 50
 """Show a progress bar on a terminal when a scan reads at least this many files."""
 
@@ -157,7 +171,7 @@ def scan_command(
         if fmt in ("ini", "entry-points"):
             from epmigrate.write import snippet as snippets
 
-            snippet = snippets.render(
+            snippet = snippets.render_entry_points(
                 snippets.for_scan(result.paths[0]),
                 result.group,
                 result.entry_points,
@@ -374,15 +388,19 @@ def _write_json(request: Request, *, dry_run: bool, check: bool, allow_unverifie
         try:
             planned = run.prepare(replace(request, replace=True))
         except EpmigrateError:
-            click.echo(report.render(report.error_json(exc, mode=mode, exit_code=1)), nl=False)
+            click.echo(
+                report.render_document(report.error_json(exc, mode=mode, exit_code=1)), nl=False
+            )
             sys.exit(1)
         conflicts = [r for p in planned.edit.plans for r in p.replace]
-        doc = report.to_json(planned, mode=mode, written=False, exit_code=1, conflicts=conflicts)
+        doc = report.outcome_json(
+            planned, mode=mode, written=False, exit_code=1, conflicts=conflicts
+        )
         doc["error"] = report.error_json(exc, mode=mode, exit_code=1)["error"]
-        click.echo(report.render(doc), nl=False)
+        click.echo(report.render_document(doc), nl=False)
         sys.exit(1)
     except EpmigrateError as exc:
-        click.echo(report.render(report.error_json(exc, mode=mode, exit_code=1)), nl=False)
+        click.echo(report.render_document(report.error_json(exc, mode=mode, exit_code=1)), nl=False)
         sys.exit(1)
     result = outcome.scan
     failed = result.has_errors or (bool(result.unverified) and not allow_unverified)
@@ -391,14 +409,16 @@ def _write_json(request: Request, *, dry_run: bool, check: bool, allow_unverifie
         try:
             run.commit(outcome)
         except EpmigrateError as exc:
-            click.echo(report.render(report.error_json(exc, mode=mode, exit_code=1)), nl=False)
+            click.echo(
+                report.render_document(report.error_json(exc, mode=mode, exit_code=1)), nl=False
+            )
             sys.exit(1)
         written = outcome.changed
     code = 1 if failed or (mode == "check" and outcome.changed) else 0
-    doc = report.to_json(
+    doc = report.outcome_json(
         outcome, mode=mode, written=written, exit_code=code, replace=request.replace
     )
-    click.echo(report.render(doc), nl=False)
+    click.echo(report.render_document(doc), nl=False)
     sys.exit(code)
 
 

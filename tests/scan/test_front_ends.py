@@ -28,7 +28,7 @@ def both(source: str) -> tuple[object, object] | None:
     """Facts from each front end, or ``None`` when one of them cannot parse it."""
     try:
         tree = ast.parse(source)
-        module = cst_facts.parse(source)
+        module = cst_facts.parse_module(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
         return None
     try:

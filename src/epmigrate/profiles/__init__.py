@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 GROUP = "epmigrate.profiles"
 
 
-def entry_points(*, group: str, name: str | None = None) -> EntryPoints:
+def _entry_points(*, group: str, name: str | None = None) -> EntryPoints:
     """The group's entry points (``importlib.metadata``, imported only when asked)."""
     from importlib.metadata import entry_points as find
 
@@ -70,7 +70,7 @@ def available_profiles() -> dict[str, Profile]:
     :class:`ProfileError` naming the entry point, rather than vanishing.
     """
     found: dict[str, Profile] = {p.name: p for p in builtin_profiles()}
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+    for ep in sorted(_entry_points(group=GROUP), key=lambda e: e.name):
         if ep.name not in found:
             found[ep.name] = _load(ep.name, ep.value, ep.load)
     return dict(sorted(found.items()))
@@ -85,9 +85,9 @@ def get_profile(profile: str | Profile) -> Profile:
         # Built-in names resolve without reading any distribution's metadata
         # (a service start pays for it otherwise); they cannot be shadowed.
         return _builtin(builtin)
-    for ep in entry_points(group=GROUP, name=profile):
+    for ep in _entry_points(group=GROUP, name=profile):
         return _load(ep.name, ep.value, ep.load)
-    names = sorted({ep.name for ep in entry_points(group=GROUP)})
+    names = sorted({ep.name for ep in _entry_points(group=GROUP)})
     raise ProfileError(
         f"unknown profile {profile!r}; installed profiles: {', '.join(names) or 'none'}",
         hint="run 'epmigrate profiles' to list them; a profile of your own is an entry "

@@ -32,6 +32,11 @@ from epmigrate.scan.facts import (
     unknown,
 )
 
+__all__ = [
+    "module_facts",
+    "tree_facts",
+]
+
 
 def module_facts(source: str | bytes) -> ModuleFacts:
     """The facts of a module's source; raises ``SyntaxError``/``ValueError``."""
@@ -45,7 +50,7 @@ def tree_facts(tree: ast.Module, source: str | bytes) -> ModuleFacts:
     the same file (a differential test holds both to it); messages quote
     ``source`` as written.
     """
-    walker = _Walker(source)
+    walker = _AstWalker(source)
     walker.block(tree.body, conditional=False)
     return walker.facts
 
@@ -114,7 +119,7 @@ def _target_names(node: ast.expr) -> list[str]:
     return []
 
 
-class _Walker:
+class _AstWalker:
     def __init__(self, source: str | bytes) -> None:
         self.source = source
         self.facts = ModuleFacts()

@@ -41,10 +41,18 @@ from epmigrate.scan.facts import (
     unknown,
 )
 
+__all__ = [
+    "LineOf",
+    "ast_statement_lines",
+    "module_facts",
+    "parse_module",
+]
+
+
 LineOf = Callable[[cst.CSTNode], int]
 
 
-def parse(source: str) -> cst.Module:
+def parse_module(source: str) -> cst.Module:
     """Parse with libcst, accepting every Python 3 grammar it knows."""
     return cst.parse_module(source)
 
@@ -58,17 +66,17 @@ def module_facts(module: cst.Module, tree: ast.Module | None) -> ModuleFacts:
             return next(lines)
 
         try:
-            return _Walker(module, line_of).run()
+            return _CstWalker(module, line_of).run()
         except StopIteration:
             pass
     # ast refuses grammar libcst accepts: use libcst's positions.
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
-    return _Walker(wrapper.module, lambda node: positions[node].start.line).run()
+    return _CstWalker(wrapper.module, lambda node: positions[node].start.line).run()
 
 
 def ast_statement_lines(tree: ast.Module) -> list[int]:
-    """Line of every statement :class:`_Walker` visits, in the order it visits them.
+    """Line of every statement :class:`_CstWalker` visits, in the order it visits them.
 
     Pre-order over statements, descending into compound statements and class
     bodies but never into function bodies or ``match`` cases.
@@ -117,7 +125,7 @@ def _import_name(node: cst.Attribute | cst.Name) -> str:
     return name
 
 
-class _Walker:
+class _CstWalker:
     def __init__(self, module: cst.Module, line_of: LineOf) -> None:
         self.module = module
         self.line_of = line_of

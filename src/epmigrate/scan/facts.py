@@ -18,6 +18,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+__all__ = [
+    "DYNAMIC_CALLS",
+    "FORMAT",
+    "FORMATS",
+    "NOT_CONSTANT",
+    "NOT_STR",
+    "RETURNING_METHODS",
+    "Binding",
+    "Call",
+    "ClassFacts",
+    "Decorator",
+    "Expr",
+    "ModuleFacts",
+    "StarImport",
+    "concat",
+    "expr_from_json",
+    "is_dynamic_call",
+    "is_dynamic_target",
+    "shorten",
+    "unknown",
+]
+
+
 Expr = tuple[Any, ...]
 
 RETURNING_METHODS = frozenset({"get_alias", "get_name"})

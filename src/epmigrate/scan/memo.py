@@ -100,7 +100,7 @@ def scan_key(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _listing(files: Sequence[ListedFile], findings: Sequence[Finding]) -> list[Any]:
+def _listing_record(files: Sequence[ListedFile], findings: Sequence[Finding]) -> list[Any]:
     """What listing the directories gave, as JSON data."""
     return [
         [[x.code, x.path, x.line, x.message] for x in findings],
@@ -120,7 +120,7 @@ def record(
 ) -> dict[str, Any]:
     """The entry a scan stores: its result and everything it read to get it."""
     return {
-        "listing": _listing(files, listing_findings),
+        "listing": _listing_record(files, listing_findings),
         "scanned": [[digest, list(messages)] for digest, messages in reader.scanned_log],
         "consulted": reader.consulted_log,
         "locator": locator.answers(),
@@ -164,7 +164,7 @@ def reuse(
     file is read again (on a copy: ``files`` keep no finding) and hashed,
     each consulted one too, and the locator's answers are asked again.
     """
-    if stored.listing != _listing(files, listing_findings):
+    if stored.listing != _listing_record(files, listing_findings):
         return None
     if len(stored.scanned) != len(files):
         return None

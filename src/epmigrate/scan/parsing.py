@@ -96,7 +96,7 @@ def _read_libcst(
     from epmigrate.scan import cst_facts
 
     try:
-        module = cst_facts.parse(source)
+        module = cst_facts.parse_module(source)
         return cst_facts.module_facts(module, tree)
     except cst.ParserSyntaxError as exc:
         if tree is None:

@@ -9,6 +9,18 @@ from typing import Any
 from epmigrate.model import Finding, Severity, Status
 from epmigrate.scan import ScanResult, codes
 
+__all__ = [
+    "SCHEMA_VERSION",
+    "finding_line",
+    "printable",
+    "render_ini",
+    "render_json",
+    "render_text",
+    "summary_counts",
+    "to_json",
+]
+
+
 SCHEMA_VERSION = 1
 
 _FILE_STATUS = {

@@ -17,6 +17,20 @@ from typing import Any
 from epmigrate.scan.facts import Binding, ClassFacts, Expr, ModuleFacts
 from epmigrate.scan.locate import Located, Locator
 
+__all__ = [
+    "ClassT",
+    "ExternalT",
+    "FactsLoader",
+    "FunctionT",
+    "Index",
+    "ModuleT",
+    "Target",
+    "Unresolved",
+    "ValueT",
+    "Verdict",
+    "base_matches",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class ModuleT:

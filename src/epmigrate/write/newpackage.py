@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from epmigrate.errors import EpmigrateError, ValidationError
 from epmigrate.model import EntryPointSpec
 from epmigrate.scan import Cache, ScanResult, scan
-from epmigrate.write.run import entry_points
+from epmigrate.write.run import planned_entry_points
 
 __all__ = ["NewPackage", "create", "package_name"]
 
@@ -101,9 +101,8 @@ def create(
             "then run again; nothing was written",
         )
     # Raises, saying what to check, when the loader would load nothing.
-    eps = tuple(
-        sorted(entry_points(_as_packaged(result, package), name_style), key=lambda s: s.name)
-    )
+    planned = planned_entry_points(_as_packaged(result, package), name_style)
+    eps = tuple(sorted(planned, key=lambda s: s.name))
     pkg_dir = os.path.join(outdir, "src", package)
     os.makedirs(pkg_dir)
     written = []

@@ -18,7 +18,7 @@ from epmigrate.scan import ScanResult, codes
 from epmigrate.term import shown
 from epmigrate.write.merge import Replacement
 
-__all__ = ["SCHEMA_VERSION", "error_json", "render", "skip_reasons", "to_json"]
+__all__ = ["SCHEMA_VERSION", "error_json", "outcome_json", "render_document", "skip_reasons"]
 
 SCHEMA_VERSION = 1
 
@@ -93,7 +93,7 @@ def _target_part(path: str, kind: str, section: str | None, reason: str) -> dict
     return {"path": shown(path), "kind": kind, "section": section, "reason": reason}
 
 
-def to_json(
+def outcome_json(
     outcome: Any,
     *,
     mode: str,
@@ -159,6 +159,6 @@ def error_json(exc: EpmigrateError, *, mode: str, exit_code: int) -> dict[str, A
     }
 
 
-def render(doc: dict[str, Any]) -> str:
+def render_document(doc: dict[str, Any]) -> str:
     """JSON text, indented, ending with a newline."""
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

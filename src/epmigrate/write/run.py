@@ -24,7 +24,7 @@ __all__ = [
     "Outcome",
     "Request",
     "commit",
-    "entry_points",
+    "planned_entry_points",
     "prepare",
     "unverified_hint",
 ]
@@ -85,7 +85,7 @@ class Outcome:
         return sum(len(p.add) + len(p.replace) for p in self.edit.plans)
 
 
-def entry_points(result: ScanResult, name_style: str) -> list[EntryPointSpec]:
+def planned_entry_points(result: ScanResult, name_style: str) -> list[EntryPointSpec]:
     """The entry points to write for the loadable extensions of a scan."""
     specs = []
     for ext in result.extensions:
@@ -165,7 +165,7 @@ def prepare(request: Request) -> Outcome:
         group=request.group,
         cache=request.cache,
     )
-    specs = entry_points(result, request.name_style)
+    specs = planned_entry_points(result, request.name_style)
     snapshot = read_text(chosen.path)
     if snapshot.is_link:
         chosen = dataclasses.replace(

@@ -24,7 +24,7 @@ from epmigrate.term import shown
 from epmigrate.write import setupcfg, target
 from epmigrate.write.text import strip_bom
 
-__all__ = ["PACKAGING_FILES", "for_scan", "project_root", "render"]
+__all__ = ["PACKAGING_FILES", "for_scan", "project_root", "render_entry_points"]
 
 PACKAGING_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -60,7 +60,7 @@ def _omitted(unverified: Sequence[Extension]) -> list[str]:
     return [f"# left out, unverified: {shown(e.path)}:{e.line}: {e.class_name}" for e in unverified]
 
 
-def render(
+def render_entry_points(
     chosen: target.Target | str,
     group: str,
     specs: Sequence[EntryPointSpec],
