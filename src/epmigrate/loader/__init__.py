@@ -2,9 +2,12 @@
 
 :mod:`epmigrate.loader.managers` holds the managers (entry points first,
 then the legacy extension path), :mod:`epmigrate.loader._legacy` plans and
-loads legacy files, :mod:`epmigrate.loader._vetted` opens, checks and
-executes them (standard library only), :mod:`epmigrate.loader.probe` is the
-child of ``epmigrate verify`` (standard library only) and
+loads legacy files, and three modules (standard library only) vet and run
+them: :mod:`~epmigrate.loader._rules` (the owner and mode rule),
+:mod:`~epmigrate.loader._vetted` (opening and reading through checked
+descriptors) and :mod:`~epmigrate.loader._modules` (module names, executing
+the vetted bytes). :mod:`epmigrate.loader.probe` is the child of
+``epmigrate verify`` (standard library only, with those three) and
 :mod:`epmigrate.loader.verify` the command over it.
 
 Importing this package imports the standard library, stevedore and

@@ -3,8 +3,9 @@
 Kept apart from :mod:`epmigrate.loader.managers` so the managers read as
 stevedore policy only. Everything here is import-light (standard library and
 :mod:`epmigrate.profiles` only); the file access itself is
-:mod:`epmigrate.loader._vetted`, which ``epmigrate verify`` also runs in the
-service's interpreter.
+:mod:`epmigrate.loader._vetted` (the rules in :mod:`epmigrate.loader._rules`,
+module names and execution in :mod:`epmigrate.loader._modules`), which
+``epmigrate verify`` also runs in the service's interpreter.
 
 Nothing in :func:`plan` executes a legacy file: it opens and checks the
 directories, lists them and, for a nova-style sub-package, reads the text of
@@ -22,13 +23,22 @@ from importlib.metadata import EntryPoint
 from typing import NamedTuple
 
 from epmigrate.errors import InsecurePathError, ProfileError
-from epmigrate.loader import _vetted
-from epmigrate.loader._vetted import Directory, Outside, Refused, escape
+from epmigrate.loader._modules import ModuleNamer, PackageResolver, load_module
+from epmigrate.loader._rules import Outside, Refused, escape
+from epmigrate.loader._vetted import MAX_LEGACY_FILE_SIZE, Directory, open_directory
 from epmigrate.profiles import Delegated, LegacyFile, Profile
 
-LOG = logging.getLogger("epmigrate")
+__all__ = [
+    "LegacySource",
+    "close",
+    "insecure",
+    "list_files",
+    "load_class",
+    "open_root",
+    "plan",
+]
 
-SYNTHETIC_PREFIX = _vetted.SYNTHETIC_PREFIX
+LOG = logging.getLogger("epmigrate")
 
 
 class LegacySource(NamedTuple):
@@ -66,7 +76,7 @@ def insecure(exc: Refused) -> InsecurePathError:
 _DELEGATE_TEMPLATE = r"^(?:def|class)\s+{0}\b|^{0}\s*[:=]|^from\s.+\simport\s.*\b{0}\b"
 
 
-def _split_value(value: str) -> tuple[str, str]:
+def _module_and_attr(value: str) -> tuple[str, str]:
     # EntryPoint.module/.attr run a regular expression each; this is the same
     # split for well-formed values, at a fraction of the cost per file.
     module, _, attr = value.partition(":")
@@ -74,7 +84,7 @@ def _split_value(value: str) -> tuple[str, str]:
 
 
 def _same_target(value: str, module: str, class_name: str) -> bool:
-    return value == f"{module}:{class_name}" or _split_value(value) == (module, class_name)
+    return value == f"{module}:{class_name}" or _module_and_attr(value) == (module, class_name)
 
 
 def open_root(given: str, *, allow_insecure: bool) -> Directory | None:
@@ -84,7 +94,7 @@ def open_root(given: str, *, allow_insecure: bool) -> Directory | None:
     the rules.
     """
     try:
-        return _vetted.open_directory(os.path.abspath(given), check=not allow_insecure)
+        return open_directory(os.path.abspath(given), check=not allow_insecure)
     except Refused as exc:
         raise insecure(exc) from exc
     except (FileNotFoundError, NotADirectoryError):
@@ -112,7 +122,7 @@ def list_files(profile: Profile, root: Directory) -> list[LegacyFile | Delegated
         assert delegate_re is not None
         try:
             with open(os.path.join(package_dir, "__init__.py"), "rb") as f:
-                return delegate_re.search(f.read(_vetted.MAX_SIZE).decode("utf-8")) is not None
+                return delegate_re.search(f.read(MAX_LEGACY_FILE_SIZE).decode("utf-8")) is not None
         except (OSError, UnicodeDecodeError):
             return False
 
@@ -151,7 +161,7 @@ def plan(
         by_name.setdefault(ep.name, ep)
     values = {ep.value for ep in listed}  # exact spellings: the cheap common case
     targets: set[tuple[str, str]] | None = None  # built on first need
-    resolver = _vetted.PackageResolver()
+    resolver = PackageResolver()
     seen: set[str] = set()
     sources: list[LegacySource] = []
     roots: list[Directory] = []
@@ -169,7 +179,7 @@ def plan(
                 )
                 continue
             directory = root.path
-            namer = _vetted.ModuleNamer(
+            namer = ModuleNamer(
                 resolver,
                 root,
                 lambda sub, entries=entries: (  # type: ignore[misc]
@@ -210,7 +220,7 @@ def plan(
                     continue
                 if in_package:
                     if targets is None:
-                        targets = {_split_value(ep.value) for ep in listed}
+                        targets = {_module_and_attr(ep.value) for ep in listed}
                     if (module, class_name) in targets:
                         LOG.debug("legacy file %s is provided by an entry point", entry.path)
                         continue
@@ -265,7 +275,7 @@ def load_class(source: LegacySource, *, allow_insecure: bool) -> type | None:
     would import another file than the one vetted.
     """
     try:
-        module = _vetted.load_module(
+        module = load_module(
             source.root,
             source.relpath,
             source.module,

@@ -58,7 +58,7 @@ from stevedore.named import (
 )
 
 from epmigrate.loader import _legacy
-from epmigrate.loader._vetted import escape
+from epmigrate.loader._rules import escape
 from epmigrate.profiles import GROUP as PROFILES_GROUP
 from epmigrate.profiles import Profile, get_profile, is_builtin
 

@@ -1,11 +1,11 @@
 """The child of ``epmigrate verify``: compare entry points and legacy files in the service's Python.
 
 Standard library only, importing nothing of epmigrate: ``epmigrate verify``
-copies this file and ``_vetted.py`` into a fresh private temporary directory
-and runs ``python probe.py`` there, so the child sees the service's
-environment (its ``sys.path``, its stevedore, its entry points) and nothing
-of epmigrate's own installation. The temporary directory is taken off
-``sys.path`` before anything else is imported.
+copies this file and the vetting modules (:data:`VETTING_MODULES`) into a
+fresh private temporary directory and runs ``python probe.py`` there, so the
+child sees the service's environment (its ``sys.path``, its stevedore, its
+entry points) and nothing of epmigrate's own installation. The temporary
+directory is taken off ``sys.path`` before anything else is imported.
 
 Protocol: a JSON request on stdin (``group``, ``setup``, ``directories``:
 each ``path`` and ``files`` as ``[relpath, stem, class_name, subpackage]``
@@ -21,6 +21,7 @@ _HERE = sys.path.pop(0) if __name__ == "__main__" else None
 sys.dont_write_bytecode = True
 
 import importlib  # noqa: E402
+import importlib.machinery  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
@@ -29,29 +30,36 @@ import traceback  # noqa: E402
 import types  # noqa: E402
 from typing import Any  # noqa: E402
 
+__all__ = ["VETTING_MODULES", "ProbeError", "class_alias", "describe", "probe", "respond"]
 
-def _load_vetted() -> types.ModuleType:
+VETTING_MODULES = ("_rules", "_vetted", "_modules")
+"""The modules of :mod:`epmigrate.loader` copied beside this file, in import order."""
+
+_CHILD_PACKAGE = "_epmigrate_probe"
+
+
+def _load_vetting() -> list[types.ModuleType]:
     if _HERE is None:  # imported as part of epmigrate (tests)
-        from epmigrate.loader import _vetted
+        package = "epmigrate.loader"
+    else:
+        # The copies beside this file become a package of their own, so their
+        # relative imports find one another and nothing else: the directory
+        # itself is no longer on sys.path.
+        package = _CHILD_PACKAGE
+        spec = importlib.machinery.ModuleSpec(package, None, is_package=True)
+        spec.submodule_search_locations = [_HERE]
+        sys.modules[package] = importlib.util.module_from_spec(spec)
+    return [importlib.import_module(f"{package}.{name}") for name in VETTING_MODULES]
 
-        return _vetted
-    name = "_epmigrate_probe_vetted"
-    spec = importlib.util.spec_from_file_location(name, os.path.join(_HERE, "_vetted.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-vetted = _load_vetted()
+rules, vetted, modules = _load_vetting()
 
 
 def describe(exc: BaseException) -> str:
     """``Type: message``, one line, control characters escaped."""
     message = str(exc)
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-    return str(vetted.escape(text))
+    return str(rules.escape(text))
 
 
 def class_alias(cls: type) -> str | None:
@@ -100,7 +108,7 @@ def run_setup(setup: list[str]) -> None:
             ) from exc
 
 
-def entry_points(group: str) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+def load_entry_points(group: str) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """The group's entry points as stevedore lists them, each loaded (or its error)."""
     try:
         from stevedore.extension import ExtensionManager
@@ -153,20 +161,20 @@ def probe(request: dict[str, Any]) -> dict[str, object]:
     """
     run_setup(list(request.get("setup") or ()))
     group = request["group"]
-    listed, loaded, failures = entry_points(group)
+    listed, loaded, failures = load_entry_points(group)
     rows: list[dict[str, object]] = []
     matched: set[str] = set()
-    resolver = vetted.PackageResolver()
+    resolver = modules.PackageResolver()
     for directory in request["directories"]:
         try:
             root = vetted.open_directory(directory["path"])
-        except vetted.Refused as exc:
+        except rules.Refused as exc:
             raise ProbeError(str(exc), exc.hint) from exc
         except OSError as exc:
-            raise ProbeError(f"{vetted.escape(directory['path'])}: {exc}") from exc
+            raise ProbeError(f"{rules.escape(directory['path'])}: {exc}") from exc
         try:
             files = [tuple(f) for f in directory["files"]]
-            namer = vetted.ModuleNamer(
+            namer = modules.ModuleNamer(
                 resolver,
                 root,
                 lambda sub, files=files: [f[1] for f in files if "/".join(f[3]) == sub],
@@ -177,12 +185,12 @@ def probe(request: dict[str, Any]) -> dict[str, object]:
                 cls: type | None = None
                 error: str | None = None
                 try:
-                    mod = vetted.load_module(root, rel, module, package)
+                    mod = modules.load_module(root, rel, module, package)
                     found = getattr(mod, class_name, None)
                     if found is not None and not isinstance(found, type):
                         raise TypeError(f"{class_name} is a {type(found).__name__}, not a class")
                     cls = found
-                except vetted.Outside:
+                except rules.Outside:
                     continue  # the loader does not follow it either
                 except BaseException as exc:  # SystemExit is this file's failure
                     error = describe(exc)
@@ -233,7 +241,7 @@ def probe(request: dict[str, Any]) -> dict[str, object]:
     return {"python": sys.executable, "rows": rows}
 
 
-def main() -> int:
+def respond() -> int:
     """Read the request on stdin, write the report on stdout (anything else to stderr)."""
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
@@ -253,4 +261,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(respond())

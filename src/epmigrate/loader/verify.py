@@ -29,7 +29,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from epmigrate.errors import EpmigrateError
-from epmigrate.loader import _legacy, _vetted
+from epmigrate.loader import _legacy
+from epmigrate.loader._rules import escape
+from epmigrate.loader._vetted import open_directory
 from epmigrate.profiles import LegacyFile, get_profile
 
 __all__ = [
@@ -43,8 +45,10 @@ __all__ = [
 JSON_SCHEMA_VERSION = 1
 """``schema`` of the ``--format json`` document (docs/loader.md describes it)."""
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-_CHILD_FILES = ("probe.py", "_vetted.py")
+_SOURCE_DIR = os.path.dirname(os.path.abspath(__file__))
+# probe.py and the modules it imports (its VETTING_MODULES); not imported
+# from it here, since importing the probe stops this process writing bytecode.
+_CHILD_FILES = ("probe.py", "_rules.py", "_vetted.py", "_modules.py")
 
 
 class VerifyError(EpmigrateError, RuntimeError):
@@ -197,7 +201,7 @@ def verify_parity(
                 f"--setup {ref!r} is not MODULE:FUNCTION",
                 hint="name the start-up function, e.g. --setup cinder.objects:register_all",
             )
-    listings = [_listing(prof, d) for d in directories]
+    listings = [_directory_request(prof, d) for d in directories]
     _drop_repeats(listings)
     request = {"group": group, "setup": list(setup), "directories": listings}
     interpreter = python or sys.executable
@@ -212,14 +216,14 @@ def verify_parity(
     )
 
 
-def _listing(profile: Any, directory: str) -> dict[str, Any]:
+def _directory_request(profile: Any, directory: str) -> dict[str, Any]:
     # The profile's rules run here; the child opens, checks and runs the files.
     if not os.path.isdir(directory):
         raise VerifyError(
             "legacy path is not a directory", path=directory, hint="check --legacy-path"
         )
     try:
-        root = _vetted.open_directory(directory, check=False)
+        root = open_directory(directory, check=False)
     except OSError as exc:
         raise VerifyError(f"cannot open the legacy path: {exc}", path=directory) from exc
     try:
@@ -255,7 +259,7 @@ def _run_child(interpreter: str, request: dict[str, Any], timeout: float) -> dic
     workdir = tempfile.mkdtemp(prefix="epmigrate-verify-")
     try:
         for name in _CHILD_FILES:
-            shutil.copyfile(os.path.join(_HERE, name), os.path.join(workdir, name))
+            shutil.copyfile(os.path.join(_SOURCE_DIR, name), os.path.join(workdir, name))
         try:
             done = subprocess.run(
                 [interpreter, os.path.join(workdir, "probe.py")],
@@ -283,7 +287,7 @@ def _run_child(interpreter: str, request: dict[str, Any], timeout: float) -> dic
     if done.returncode != 0 or not document:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
         raise VerifyError(
-            f"the target interpreter could not run the comparison: {_vetted.escape(tail[0])}",
+            f"the target interpreter could not run the comparison: {escape(tail[0])}",
             path=interpreter,
             hint="it must be Python 3.10 or later; its standard error ends as quoted",
         )
