@@ -1,6 +1,6 @@
 """The legacy-path half of the hybrid loader: find, vet and execute legacy files.
 
-Kept apart from :mod:`epmigrate.loader.managers` so the managers read as
+Kept apart from the managers (:mod:`epmigrate.loader.extension`) so they read as
 stevedore policy only. Everything here is import-light (standard library and
 :mod:`epmigrate.profiles` only); the file access itself is
 :mod:`epmigrate.loader._vetted` (the rules in :mod:`epmigrate.loader._rules`,
@@ -15,6 +15,7 @@ from a descriptor that was checked.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -34,6 +35,7 @@ __all__ = [
     "insecure",
     "list_files",
     "load_class",
+    "migration_todo",
     "open_root",
     "plan",
 ]
@@ -303,3 +305,54 @@ def load_class(source: LegacySource, *, allow_insecure: bool) -> type | None:
             f"{escape(source.path)}: {source.class_name} is a {type(found).__name__}, not a class"
         )
     return found
+
+
+def migration_todo(source: LegacySource, group: str, profile: str, plugin: object) -> str:
+    """What to do so that an entry point provides ``source``'s ``plugin``, with the command."""
+    # The root of the class's own hierarchy (the service's descriptor
+    # base, shared by its siblings), so that the scan the command runs
+    # accepts the directory's extensions whatever the profile's defaults.
+    roots = [
+        c
+        for c in getattr(plugin, "__mro__", ())[1:]
+        if c.__module__ not in ("builtins", "abc", "typing")
+    ]
+    base = roots[-1] if roots else None
+    command = _write_command(
+        group,
+        source.directory,
+        profile,
+        f"{base.__module__}.{base.__qualname__}" if base is not None else None,
+        source.in_package,
+    )
+    if source.in_package:
+        line = f"{group}: {source.name} = {source.target}"
+        # The entry point may be written already and only not installed.
+        return (
+            f"no installed package declares the entry point '{line}': write it "
+            f"({command}) and install the package, or reinstall it if it is written"
+        )
+    stem = source.module.rpartition(".")[2]
+    line = f"{group}: {source.name} = <package>.{stem}:{source.class_name}"
+    return (
+        f"{source.directory} is not an importable package: make its files a package "
+        f"that declares the entry point '{line}' ({command}), and install it"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _write_command(
+    group: str, directory: str, profile: str, base: str | None, in_package: bool
+) -> str:
+    # Imported when the first legacy extension is reported, not at start-up.
+    import shlex
+
+    args = ["--group", group, "--path", directory, "--profile", profile]
+    if base:
+        args += ["--base", base]
+    if in_package:
+        return shlex.join(["epmigrate", "write", *args])
+    # Loose files: the command that makes them an installable package.
+    return " ".join(
+        ["epmigrate write --new-package <dist-name>", shlex.join(args), "<new-project-dir>"]
+    )

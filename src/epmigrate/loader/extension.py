@@ -1,24 +1,11 @@
-"""Hybrid stevedore managers: entry points first, then the legacy extension path.
+"""The hybrid managers of every extension of a group: entry points, then legacy files.
 
-Each class subclasses the stevedore manager of the same role and accepts all
-of its arguments, plus these keyword arguments:
-
-``legacy_paths``
-    The legacy directories, a list or a ``:``-joined string as in service
-    configs (split the way ``profile`` splits it).
-``profile``
-    The legacy loader's rules, a profile name or a
-    :class:`~epmigrate.profiles.Profile` (default ``"neutron"``).
-``legacy``
-    ``"fallback"`` (default) loads legacy files that no entry point
-    provides; ``"off"`` loads entry points only. The environment variable
-    ``EPMIGRATE_LEGACY=off`` overrides it.
-``fail_fast``
-    Raise the first load failure, as the oslo-incubator loader did. Defaults
-    to the profile's ``abort_on_error``.
-``allow_insecure_legacy_path``
-    Load from directories and files that group or others can write, or that
-    another user owns.
+:class:`HybridExtensionManager` holds the whole hybrid policy;
+:class:`HybridEnabledExtensionManager` and the managers of
+:mod:`epmigrate.loader.named` subclass it beside their stevedore class and
+only narrow it, as stevedore's own managers narrow
+:class:`~stevedore.extension.ExtensionManager`. The hybrid keyword arguments
+are described in :mod:`epmigrate.loader.settings`.
 
 Every legacy-loaded extension raises one :class:`LegacyExtensionWarning` and
 logs one WARNING on the ``epmigrate`` logger with the entry point to add.
@@ -29,66 +16,38 @@ This module must stay import-light: no libcst, click or tomlkit.
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
 import logging
-import os
-import shlex
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from importlib.metadata import EntryPoint
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar, Unpack
 
-from stevedore.driver import DriverManager
 from stevedore.enabled import EnabledExtensionManager
 from stevedore.extension import (
     ConflictResolverT,
     Extension,
     ExtensionManager,
     OnLoadFailureCallbackT,
-    error_on_conflict,
     ignore_conflicts,
-)
-from stevedore.hook import HookManager
-from stevedore.named import (
-    NamedExtensionManager,
-    OnMissingEntrypointsCallbackT,
-    warning_on_missing_entrypoint,
 )
 
 from epmigrate.loader import _legacy
 from epmigrate.loader._rules import escape
-from epmigrate.profiles import GROUP as PROFILES_GROUP
-from epmigrate.profiles import Profile, get_profile, is_builtin
-
-# Imported with the loader, so resolving the default profile by name at
-# construction imports nothing.
-from epmigrate.profiles import neutron as _default_profile  # noqa: F401
+from epmigrate.loader.settings import HybridOptions, HybridSettings, LegacyMode, resolve_options
+from epmigrate.profiles import Profile
 
 __all__ = [
-    "ENV_VAR",
     "ExtensionOrigin",
-    "HybridDriverManager",
     "HybridEnabledExtensionManager",
     "HybridExtensionManager",
-    "HybridHookManager",
-    "HybridNamedExtensionManager",
     "LegacyExtensionWarning",
-    "LegacyMode",
 ]
 
 LOG = logging.getLogger("epmigrate")
 
 T = TypeVar("T")
-
-LegacyMode = Literal["fallback", "off"]
-"""``fallback``: entry points, then legacy files; ``off``: entry points only."""
-
-ENV_VAR = "EPMIGRATE_LEGACY"
-"""Set to ``off`` to switch every hybrid manager of the process to entry points only."""
-
-DEFAULT_PROFILE = "neutron"
 
 _INTERNAL_MODULES = ("epmigrate.loader", "stevedore.")
 _NO_SOURCES: dict[int, _legacy.LegacySource] = {}
@@ -126,57 +85,8 @@ class ExtensionOrigin(NamedTuple):
         return f"entry point {self.name} = {self.target}{dist}"
 
 
-class _Settings(NamedTuple):
-    mode: LegacyMode
-    directories: tuple[str, ...]
-    profile: Profile
-    fail_fast: bool
-    allow_insecure: bool
-
-
-def effective_mode(legacy: str) -> LegacyMode:
-    """``legacy`` after the ``EPMIGRATE_LEGACY`` override; invalid values raise ``ValueError``."""
-    if legacy not in ("fallback", "off"):
-        raise ValueError(f"legacy must be 'fallback' or 'off', not {legacy!r}")
-    env = os.environ.get(ENV_VAR, "").strip().lower()
-    if env == "off":
-        return "off"
-    if env not in ("", "fallback"):
-        LOG.warning("%s=%r is not 'off' or 'fallback'; ignored", ENV_VAR, os.environ[ENV_VAR])
-    return "off" if legacy == "off" else "fallback"
-
-
-def resolve_profile(profile: str | Profile) -> Profile:
-    """The :class:`Profile` named ``profile`` (a ``Profile`` is returned as is).
-
-    The usual case reads the profile group through stevedore's entry-point
-    cache, which the manager reads right after for its own group, instead of
-    a second ``importlib.metadata`` scan of every distribution (milliseconds
-    at start-up); anything unusual is left to
-    :func:`epmigrate.profiles.get_profile`, which also words the errors.
-    """
-    if isinstance(profile, Profile):
-        return profile
-    if is_builtin(profile):
-        # Imported directly: no entry-point scan at all, with or without
-        # stevedore's cache (an interpreter under /tmp has none).
-        return get_profile(profile)
-    lister: ExtensionManager[Any] = ExtensionManager.make_test_instance(
-        [], namespace=PROFILES_GROUP
-    )
-    for ep in lister.list_entry_points():
-        if ep.name == profile:
-            try:
-                found = ep.load()
-            except Exception:
-                break
-            if isinstance(found, Profile):
-                return found
-            break
-    return get_profile(profile)
-
-
-def _fail_fast(callback: OnLoadFailureCallbackT[T] | None) -> OnLoadFailureCallbackT[T]:
+def _raise_after(callback: OnLoadFailureCallbackT[T] | None) -> OnLoadFailureCallbackT[T]:
+    # fail_fast: the given callback (if any) sees the failure, then it is raised.
     def on_failure(
         manager: ExtensionManager[T], entrypoint: EntryPoint, exception: BaseException
     ) -> None:
@@ -185,21 +95,6 @@ def _fail_fast(callback: OnLoadFailureCallbackT[T] | None) -> OnLoadFailureCallb
         raise exception
 
     return on_failure
-
-
-@functools.lru_cache(maxsize=64)
-def _write_command(
-    group: str, directory: str, profile: str, base: str | None, in_package: bool
-) -> str:
-    args = ["--group", group, "--path", directory, "--profile", profile]
-    if base:
-        args += ["--base", base]
-    if in_package:
-        return shlex.join(["epmigrate", "write", *args])
-    # Loose files: the command that makes them an installable package.
-    return " ".join(
-        ["epmigrate write --new-package <dist-name>", shlex.join(args), "<new-project-dir>"]
-    )
 
 
 def _stacklevel() -> int:
@@ -219,8 +114,8 @@ class HybridExtensionManager(ExtensionManager[T]):
 
     Loads the ``namespace`` entry points through stevedore, then the legacy
     files of ``legacy_paths`` that no entry point provides. Takes every
-    stevedore argument plus the hybrid keyword arguments described in
-    :mod:`epmigrate.loader`.
+    stevedore argument plus the hybrid keyword arguments
+    (:class:`~epmigrate.loader.settings.HybridOptions`).
     """
 
     def __init__(
@@ -234,15 +129,11 @@ class HybridExtensionManager(ExtensionManager[T]):
         verify_requirements: bool | None = None,
         *,
         conflict_resolver: ConflictResolverT[T] = ignore_conflicts,
-        legacy_paths: str | Sequence[str] | None = None,
-        profile: str | Profile = DEFAULT_PROFILE,
-        legacy: LegacyMode = "fallback",
-        fail_fast: bool | None = None,
-        allow_insecure_legacy_path: bool = False,
+        **hybrid: Unpack[HybridOptions],
     ) -> None:
-        self._configure_hybrid(legacy_paths, profile, legacy, fail_fast, allow_insecure_legacy_path)
+        self._configure_hybrid(hybrid)
         if self._fail_fast_enabled():
-            on_load_failure_callback = _fail_fast(on_load_failure_callback)
+            on_load_failure_callback = _raise_after(on_load_failure_callback)
         super().__init__(
             namespace,
             invoke_on_load,
@@ -256,30 +147,17 @@ class HybridExtensionManager(ExtensionManager[T]):
 
     # -- configuration -----------------------------------------------------
 
-    def _configure_hybrid(
-        self,
-        legacy_paths: str | Sequence[str] | None,
-        profile: str | Profile,
-        legacy: LegacyMode,
-        fail_fast: bool | None,
-        allow_insecure: bool,
-    ) -> None:
+    def _configure_hybrid(self, options: HybridOptions) -> None:
         # The outermost constructor configures; stevedore's own constructors
         # then reach ours through super() without the hybrid arguments.
         if "_hybrid" in self.__dict__:
             return
-        mode = effective_mode(legacy)
-        # Resolved even when the legacy path is off, so that switching it off
-        # does not change the failure policy (abort_on_error) of entry points.
-        resolved = resolve_profile(profile)
-        directories = tuple(resolved.paths(legacy_paths)) if legacy_paths else ()
-        fail = resolved.abort_on_error if fail_fast is None else fail_fast
-        self._hybrid = _Settings(mode, directories, resolved, fail, allow_insecure)
+        self._hybrid = resolve_options(type(self).__qualname__, options)
         self._legacy_sources: dict[int, _legacy.LegacySource] = {}
 
-    def _settings(self) -> _Settings | None:
+    def _settings(self) -> HybridSettings | None:
         # None for managers built by make_test_instance(), which skips __init__.
-        settings: _Settings | None = self.__dict__.get("_hybrid")
+        settings: HybridSettings | None = self.__dict__.get("_hybrid")
         return settings
 
     def _fail_fast_enabled(self) -> bool:
@@ -329,7 +207,7 @@ class HybridExtensionManager(ExtensionManager[T]):
 
     def _load_legacy(
         self,
-        settings: _Settings,
+        settings: HybridSettings,
         invoke_on_load: bool,
         invoke_args: tuple[Any, ...],
         invoke_kwds: dict[str, Any],
@@ -352,7 +230,7 @@ class HybridExtensionManager(ExtensionManager[T]):
     def _load_sources(
         self,
         sources: list[_legacy.LegacySource],
-        settings: _Settings,
+        settings: HybridSettings,
         invoke_on_load: bool,
         invoke_args: tuple[Any, ...],
         invoke_kwds: dict[str, Any],
@@ -412,36 +290,7 @@ class HybridExtensionManager(ExtensionManager[T]):
         self, source: _legacy.LegacySource, plugin: object, profile: Profile, stacklevel: int
     ) -> None:
         group = self.namespace
-        # The root of the class's own hierarchy (the service's descriptor
-        # base, shared by its siblings), so that the scan the command runs
-        # accepts the directory's extensions whatever the profile's defaults.
-        roots = [
-            c
-            for c in getattr(plugin, "__mro__", ())[1:]
-            if c.__module__ not in ("builtins", "abc", "typing")
-        ]
-        base = roots[-1] if roots else None
-        command = _write_command(
-            group,
-            source.directory,
-            profile.name,
-            f"{base.__module__}.{base.__qualname__}" if base is not None else None,
-            source.in_package,
-        )
-        if source.in_package:
-            line = f"{group}: {source.name} = {source.target}"
-            # The entry point may be written already and only not installed.
-            todo = (
-                f"no installed package declares the entry point '{line}': write it "
-                f"({command}) and install the package, or reinstall it if it is written"
-            )
-        else:
-            stem = source.module.rpartition(".")[2]
-            line = f"{group}: {source.name} = <package>.{stem}:{source.class_name}"
-            todo = (
-                f"{source.directory} is not an importable package: make its files a package "
-                f"that declares the entry point '{line}' ({command}), and install it"
-            )
+        todo = _legacy.migration_todo(source, group, profile.name, plugin)
         LOG.warning(
             "extension %r of group %r was loaded from the legacy path %s; %s",
             source.name,
@@ -542,13 +391,9 @@ class HybridEnabledExtensionManager(EnabledExtensionManager[T], HybridExtensionM
         verify_requirements: bool | None = None,
         *,
         conflict_resolver: ConflictResolverT[T] = ignore_conflicts,
-        legacy_paths: str | Sequence[str] | None = None,
-        profile: str | Profile = DEFAULT_PROFILE,
-        legacy: LegacyMode = "fallback",
-        fail_fast: bool | None = None,
-        allow_insecure_legacy_path: bool = False,
+        **hybrid: Unpack[HybridOptions],
     ) -> None:
-        self._configure_hybrid(legacy_paths, profile, legacy, fail_fast, allow_insecure_legacy_path)
+        self._configure_hybrid(hybrid)
         super().__init__(
             namespace,
             check_func,
@@ -560,139 +405,3 @@ class HybridEnabledExtensionManager(EnabledExtensionManager[T], HybridExtensionM
             verify_requirements,
             conflict_resolver=conflict_resolver,
         )
-
-
-class HybridNamedExtensionManager(NamedExtensionManager[T], HybridExtensionManager[T]):
-    """A stevedore :class:`~stevedore.named.NamedExtensionManager` with a legacy fallback.
-
-    A legacy file whose stem is not in ``names`` is never executed, as
-    stevedore never loads an unnamed entry point; ``name_order`` orders legacy
-    extensions too.
-    """
-
-    def __init__(
-        self,
-        namespace: str,
-        names: Sequence[str],
-        invoke_on_load: bool = False,
-        invoke_args: tuple[Any, ...] | None = None,
-        invoke_kwds: dict[str, Any] | None = None,
-        name_order: bool = False,
-        propagate_map_exceptions: bool = False,
-        on_load_failure_callback: OnLoadFailureCallbackT[T] | None = None,
-        on_missing_entrypoints_callback: (
-            OnMissingEntrypointsCallbackT | None
-        ) = warning_on_missing_entrypoint,
-        verify_requirements: bool | None = None,
-        warn_on_missing_entrypoint: bool | None = None,
-        *,
-        conflict_resolver: ConflictResolverT[T] = ignore_conflicts,
-        legacy_paths: str | Sequence[str] | None = None,
-        profile: str | Profile = DEFAULT_PROFILE,
-        legacy: LegacyMode = "fallback",
-        fail_fast: bool | None = None,
-        allow_insecure_legacy_path: bool = False,
-    ) -> None:
-        self._configure_hybrid(legacy_paths, profile, legacy, fail_fast, allow_insecure_legacy_path)
-        super().__init__(
-            namespace,
-            names,
-            invoke_on_load,
-            invoke_args,
-            invoke_kwds,
-            name_order,
-            propagate_map_exceptions,
-            on_load_failure_callback,
-            on_missing_entrypoints_callback,
-            verify_requirements,
-            warn_on_missing_entrypoint,
-            conflict_resolver=conflict_resolver,
-        )
-
-
-class HybridDriverManager(DriverManager[T], HybridNamedExtensionManager[T]):
-    """A stevedore :class:`~stevedore.driver.DriverManager` with a legacy fallback.
-
-    A driver that only the legacy path provides is found by its file stem.
-    As in stevedore, a load failure raises unless a callback is given.
-    """
-
-    def __init__(
-        self,
-        namespace: str,
-        name: str,
-        invoke_on_load: bool = False,
-        invoke_args: tuple[Any, ...] | None = None,
-        invoke_kwds: dict[str, Any] | None = None,
-        on_load_failure_callback: OnLoadFailureCallbackT[T] | None = None,
-        on_missing_entrypoints_callback: (
-            OnMissingEntrypointsCallbackT | None
-        ) = warning_on_missing_entrypoint,
-        verify_requirements: bool | None = None,
-        warn_on_missing_entrypoint: bool | None = None,
-        *,
-        conflict_resolver: ConflictResolverT[T] = error_on_conflict,
-        legacy_paths: str | Sequence[str] | None = None,
-        profile: str | Profile = DEFAULT_PROFILE,
-        legacy: LegacyMode = "fallback",
-        fail_fast: bool | None = None,
-        allow_insecure_legacy_path: bool = False,
-    ) -> None:
-        self._configure_hybrid(legacy_paths, profile, legacy, fail_fast, allow_insecure_legacy_path)
-        super().__init__(
-            namespace,
-            name,
-            invoke_on_load,
-            invoke_args,
-            invoke_kwds,
-            on_load_failure_callback,
-            on_missing_entrypoints_callback,
-            verify_requirements,
-            warn_on_missing_entrypoint,
-            conflict_resolver=conflict_resolver,
-        )
-
-
-class HybridHookManager(HookManager[T], HybridNamedExtensionManager[T]):
-    """A stevedore :class:`~stevedore.hook.HookManager` with a legacy fallback.
-
-    Legacy files whose stem is the hook name join the hook, after the entry
-    points; ``manager[name]`` lists them all in that order.
-    """
-
-    def __init__(
-        self,
-        namespace: str,
-        name: str,
-        invoke_on_load: bool = False,
-        invoke_args: tuple[Any, ...] | None = None,
-        invoke_kwds: dict[str, Any] | None = None,
-        on_load_failure_callback: OnLoadFailureCallbackT[T] | None = None,
-        on_missing_entrypoints_callback: OnMissingEntrypointsCallbackT | None = None,
-        verify_requirements: bool | None = None,
-        warn_on_missing_entrypoint: bool | None = None,
-        *,
-        conflict_resolver: ConflictResolverT[T] = ignore_conflicts,
-        legacy_paths: str | Sequence[str] | None = None,
-        profile: str | Profile = DEFAULT_PROFILE,
-        legacy: LegacyMode = "fallback",
-        fail_fast: bool | None = None,
-        allow_insecure_legacy_path: bool = False,
-    ) -> None:
-        self._configure_hybrid(legacy_paths, profile, legacy, fail_fast, allow_insecure_legacy_path)
-        super().__init__(
-            namespace,
-            name,
-            invoke_on_load,
-            invoke_args,
-            invoke_kwds,
-            on_load_failure_callback,
-            on_missing_entrypoints_callback,
-            verify_requirements,
-            warn_on_missing_entrypoint,
-            conflict_resolver=conflict_resolver,
-        )
-
-    def _report_duplicates(self, extensions: list[Extension[T]]) -> None:
-        # Every extension of a hook shares the hook's name: that is the point.
-        return
