@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -35,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _processes import bytecode_env, child_cpu
 from _report import Row, report
 from _trees import make_tree
 
@@ -87,14 +87,6 @@ parser.write(out)
 with open(sys.argv[1], "w", encoding="utf-8") as fh:
     fh.write(out.getvalue())
 """
-
-
-def child_cpu(argv: list[str], env: dict[str, str]) -> float:
-    """Run ``argv`` to completion; the CPU seconds it used (user + system)."""
-    start = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
-    end = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
 
 
 def medians(
@@ -154,8 +146,7 @@ def main() -> int:
     script = Path(sys.executable).parent / "epmigrate"
     if not script.exists():
         raise SystemExit(f"{script} does not exist: run with the project's .venv/bin/python")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True)
+    env = bytecode_env()
     home = Path(os.environ.get("EPMIGRATE_BENCH_DIR") or Path.home() / ".cache" / "epmigrate-bench")
     home.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []

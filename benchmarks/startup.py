@@ -18,25 +18,13 @@ missed).
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _processes import bytecode_env, child_cpu
 from _report import Row, report
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def child_cpu(argv: list[str], env: dict[str, str]) -> float:
-    """Run ``argv`` to completion; the CPU seconds it used."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> int:
@@ -52,8 +40,7 @@ def main() -> int:
         "epmigrate --version": [str(script), "--version"],
         "epmigrate --help": [str(script), "--help"],
     }
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True)
+    env = bytecode_env()
     for argv in commands.values():  # warm-up: page cache, bytecode
         child_cpu(argv, env)
     times: dict[str, list[float]] = {name: [] for name in commands}
