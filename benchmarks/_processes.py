@@ -11,6 +11,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def epmigrate_script() -> Path:
+    """The console script beside this interpreter: the command a user runs."""
+    script = Path(sys.executable).parent / "epmigrate"
+    if not script.exists():
+        raise SystemExit(f"{script} does not exist: run with the project's .venv/bin/python")
+    return script
+
+
 def bytecode_env() -> dict[str, str]:
     """This environment without ``PYTHONDONTWRITEBYTECODE``, with ``src/`` compiled.
 

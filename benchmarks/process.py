@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _processes import bytecode_env, child_cpu
+from _processes import bytecode_env, child_cpu, epmigrate_script
 from _report import Row, report
 from _trees import make_tree
 
@@ -143,9 +143,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="measured rounds (%(default)s)")
     options = parser.parse_args()
-    script = Path(sys.executable).parent / "epmigrate"
-    if not script.exists():
-        raise SystemExit(f"{script} does not exist: run with the project's .venv/bin/python")
+    script = epmigrate_script()
     env = bytecode_env()
     home = Path(os.environ.get("EPMIGRATE_BENCH_DIR") or Path.home() / ".cache" / "epmigrate-bench")
     home.mkdir(parents=True, exist_ok=True)

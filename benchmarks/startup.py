@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _processes import bytecode_env, child_cpu
+from _processes import bytecode_env, child_cpu, epmigrate_script
 from _report import Row, report
 
 
@@ -32,9 +32,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=41, help="measured rounds (%(default)s)")
     options = parser.parse_args()
-    script = Path(sys.executable).parent / "epmigrate"
-    if not script.exists():
-        raise SystemExit(f"{script} does not exist: run with the project's .venv/bin/python")
+    script = epmigrate_script()
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "epmigrate --version": [str(script), "--version"],

@@ -74,7 +74,7 @@ def scan(
     with gc_paused():
         places = {d: package_of(d) for d in directories}
         everywhere = default_search_path([p.root for p in places.values()], search_path)
-        reader = Reader()
+        reader = Reader(recording=cache is not None)
         listed: list[Finding] = []
         files: list[ListedFile] = []
         for directory in directories:

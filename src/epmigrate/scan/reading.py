@@ -122,7 +122,9 @@ class Reader:
     bytes (``None`` when it could not be read).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, recording: bool = True) -> None:
+        self.recording = recording
+        """Whether the logs are kept (a scan without a cache hashes nothing)."""
         self.scanned_log: list[Observed] = []
         self.consulted_log: dict[str, str | None] = {}
 
@@ -209,13 +211,15 @@ class Reader:
 
     def scanned(self, f: ListedFile, prof: Profile) -> None:
         """Read a scanned file: its facts into ``f.facts``, or findings into ``f.findings``."""
-        seen, data = self.observe(f, prof)
-        self.scanned_log.append(seen)
+        if self.recording:
+            seen, data = self.observe(f, prof)
+            self.scanned_log.append(seen)
+        else:
+            data = self._source(f, prof)
         if data is not None:
             from epmigrate.scan.parsing import read_facts
 
-            with gc_paused():
-                f.facts = read_facts(f.shown, data, f.findings)
+            f.facts = read_facts(f.shown, data, f.findings)
 
     def _link(self, f: ListedFile, path: str) -> None:
         """Note a link whose target lies outside the scanned directory."""
@@ -243,7 +247,8 @@ class Reader:
     def consulted(self, located: Located) -> ModuleFacts | None:
         """Facts of a module resolution needs (``None`` when it cannot be read)."""
         data = self.consulted_source(located.path)
-        self.consulted_log[located.path] = None if data is None else content_hash(data)
+        if self.recording:
+            self.consulted_log[located.path] = None if data is None else content_hash(data)
         if data is None:
             return None
         from epmigrate.scan import ast_facts
