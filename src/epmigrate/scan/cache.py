@@ -171,7 +171,10 @@ class Cache:
             payload = json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode()
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FLAGS, 0o600, dir_fd=sub)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(f"{key} {_checksum(key, payload)}\n".encode() + payload)
+                # Two writes, not one joined copy: an entry of a large scan
+                # is tens of megabytes.
+                fh.write(f"{key} {_checksum(key, payload)}\n".encode())
+                fh.write(payload)
             os.replace(tmp, f"{key}.json", src_dir_fd=sub, dst_dir_fd=sub)
         except (OSError, ValueError):
             # A read-only or full cache directory must never fail a scan.
