@@ -81,7 +81,7 @@ def scan(
             files.extend(list_files(directory, rules, places[directory], reader, listed))
         key = None
         if cache is not None:
-            key = memo.scan_key(rules, directories, sorted(base_names), everywhere, group)
+            key = memo.scan_key(rules, directories, base_names, everywhere, group)
             stored = cache.get(key, memo.Stored) if key is not None else None
             found = stored and memo.reuse(stored, files, listed, reader, rules, everywhere)
             if found:

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from epmigrate import __version__
@@ -68,7 +68,7 @@ def _profile_identity(prof: Profile) -> list[object] | None:
 def scan_key(
     prof: Profile,
     paths: Sequence[str],
-    bases: Sequence[str],
+    bases: Iterable[str],
     search_path: Sequence[str],
     group: str | None,
 ) -> str | None:
