@@ -10,7 +10,7 @@ across modules without the syntax tree:
 * ``("concat", [expr, ...])``: ``+`` of expressions;
 * ``("unknown", reason)``: anything else, with why.
 
-Facts are JSON-serialisable so the content cache can store them.
+Facts live only as long as one scan: the scan cache keeps results, not facts.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Any
 
 __all__ = [
     "DYNAMIC_CALLS",
-    "FORMAT",
     "FORMATS",
     "NOT_CONSTANT",
     "NOT_STR",
@@ -33,7 +32,6 @@ __all__ = [
     "ModuleFacts",
     "StarImport",
     "concat",
-    "expr_from_json",
     "is_dynamic_call",
     "is_dynamic_target",
     "shorten",
@@ -109,14 +107,6 @@ def is_dynamic_call(callee: str) -> bool:
 def is_dynamic_target(text: str) -> bool:
     """Whether an assignment target (source text) writes the module's namespace."""
     return text.startswith(("globals()", "vars()", "locals()"))
-
-
-def expr_from_json(data: Any) -> Expr:
-    """Rebuild an expression from its JSON form (lists become tuples)."""
-    kind = data[0]
-    if kind == "concat":
-        return ("concat", [expr_from_json(x) for x in data[1]])
-    return (kind, data[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,81 +226,7 @@ class ModuleFacts:
             )
         return replace(binding, earlier=earlier)
 
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict of the facts."""
-        return {
-            "bindings": {k: _binding_to_json(v) for k, v in self.bindings.items()},
-            "stars": [[s.level, s.module, s.line] for s in self.stars],
-            "calls": [[c.line, c.text, c.kind] for c in self.calls],
-            "relative_imports": self.relative_imports,
-            "dynamic": self.dynamic,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ModuleFacts:
-        """Rebuild facts stored by :meth:`to_json`."""
-        return cls(
-            bindings={k: _binding_from_json(v) for k, v in data["bindings"].items()},
-            stars=[StarImport(*s) for s in data["stars"]],
-            calls=[Call(*c) for c in data["calls"]],
-            relative_imports=list(data["relative_imports"]),
-            dynamic=data["dynamic"],
-        )
-
 
 _MAX_EARLIER = 16
-"""Longest chain of :attr:`Binding.earlier` kept (each is stored nested)."""
-
-FORMAT = 2
-"""Version of the JSON form; part of the cache key, raised with every change."""
-
-
-def _binding_to_json(b: Binding) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": b.kind, "line": b.line}
-    for key in ("target", "attr", "reason"):
-        if getattr(b, key):
-            out[key] = getattr(b, key)
-    if b.level:
-        out["level"] = b.level
-    if b.expr is not None:
-        out["expr"] = b.expr
-    if b.earlier is not None:
-        out["earlier"] = _binding_to_json(b.earlier)
-    if b.cls is not None:
-        c = b.cls
-        out["cls"] = {
-            "name": c.name,
-            "line": c.line,
-            "bases": c.bases,
-            "attrs": c.attrs,
-            "returns": c.returns,
-            "abstract": c.abstract,
-            "decorators": [[d.name, d.called, d.text] for d in c.decorators],
-        }
-    return out
-
-
-def _binding_from_json(d: dict[str, Any]) -> Binding:
-    cls = None
-    if "cls" in d:
-        c = d["cls"]
-        cls = ClassFacts(
-            name=c["name"],
-            line=c["line"],
-            bases=[expr_from_json(x) for x in c["bases"]],
-            attrs={k: expr_from_json(v) for k, v in c["attrs"].items()},
-            returns={k: expr_from_json(v) for k, v in c["returns"].items()},
-            abstract=c["abstract"],
-            decorators=tuple(Decorator(*d) for d in c["decorators"]),
-        )
-    return Binding(
-        kind=d["kind"],
-        line=d["line"],
-        target=d.get("target", ""),
-        attr=d.get("attr", ""),
-        level=d.get("level", 0),
-        expr=expr_from_json(d["expr"]) if "expr" in d else None,
-        cls=cls,
-        reason=d.get("reason", ""),
-        earlier=_binding_from_json(d["earlier"]) if "earlier" in d else None,
-    )
+"""Longest chain of :attr:`Binding.earlier` kept: a name rebound by more
+imports than this is unknown rather than a chain of any length."""
