@@ -7,7 +7,6 @@ line can print them as they are.
 from __future__ import annotations
 
 import os
-import re
 
 __all__ = [
     "ConflictError",
@@ -69,6 +68,8 @@ def toml_error(exc: ValueError, path: str | os.PathLike[str] | None) -> ParseErr
     tomllib puts the place at the end of its message, ``(at line L, column C)``;
     it moves into the location so that every TOML error reads ``path:L:C``.
     """
+    import re  # only here: tomllib has imported it already
+
     found = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
     message = str(exc)[: found.start()].rstrip() if found else str(exc)
     name = os.path.basename(os.fspath(path)) if path is not None else "pyproject.toml"

@@ -8,12 +8,12 @@ terminal's width only when stdout is one (a pipe gets every column whole).
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-from collections.abc import Sequence
-from typing import IO
 
-import click
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import IO
 
 __all__ = [
     "colour_on",
@@ -92,6 +92,8 @@ def style(text: str, on: bool, **styles: object) -> str:
     """``click.style`` when ``on``; ``text`` unchanged otherwise."""
     if not on or not any(v is not None for v in styles.values()):
         return text
+    import click
+
     return click.style(text, **styles)  # type: ignore[arg-type]
 
 
@@ -99,6 +101,8 @@ def width() -> int | None:
     """The terminal's width when stdout is a terminal; ``None`` for a pipe or a file."""
     if not is_terminal():
         return None
+    import shutil
+
     return shutil.get_terminal_size().columns
 
 

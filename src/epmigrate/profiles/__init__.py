@@ -11,10 +11,10 @@ stay import-light (no libcst, click or tomlkit).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from epmigrate.errors import ProfileError
 from epmigrate.profiles.base import Delegated, LegacyFile, Profile, split_path_list
+
+TYPE_CHECKING = False
 
 __all__ = [
     "GROUP",

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Iterator, Sequence
-from typing import Literal, NamedTuple
+
+from epmigrate.records import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterator, Sequence
+    from typing import Literal
 
 __all__ = [
     "ClassRule",
@@ -14,13 +19,23 @@ __all__ = [
     "split_path_list",
 ]
 
-ClassRule = Literal["capitalize", "upper-first", "any"]
-"""How a loader derives the class name from a file stem.
+if TYPE_CHECKING:
+    ClassRule = Literal["capitalize", "upper-first", "any"]
+    """How a loader derives the class name from a file stem.
 
-``capitalize``: ``stem.capitalize()`` (first letter upper, the rest lower);
-``upper-first``: ``stem[0].upper() + stem[1:]``; ``any``: every class that
-derives from a base is loaded, whatever the file is called.
-"""
+    ``capitalize``: ``stem.capitalize()`` (first letter upper, the rest lower);
+    ``upper-first``: ``stem[0].upper() + stem[1:]``; ``any``: every class that
+    derives from a base is loaded, whatever the file is called.
+    """
+
+
+def __getattr__(name: str) -> object:
+    """``ClassRule`` at run time, built only when asked (it needs :mod:`typing`)."""
+    if name == "ClassRule":
+        from typing import Literal
+
+        return Literal["capitalize", "upper-first", "any"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def split_path_list(paths: str | Sequence[str], *, split: bool = True) -> list[str]:
@@ -67,9 +82,10 @@ class Profile(NamedTuple):
     a subclass overriding :meth:`iter_files` or :meth:`expected_class`) and
     register it as an entry point in group ``epmigrate.profiles``. A named
     tuple, immutable and built with keywords; ``profile._replace(name=...)``
-    gives a changed copy. Not a dataclass: the runtime loader imports this
-    module at every service start, and ``dataclasses`` costs that start
-    about ten milliseconds (it imports ``inspect``).
+    gives a changed copy. Neither a dataclass nor :class:`typing.NamedTuple`
+    (see :mod:`epmigrate.records`): the runtime loader imports this module at
+    every service start, and a cache-hit scan too; ``dataclasses`` and
+    ``typing`` would cost each about ten milliseconds.
     """
 
     name: str

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+
+from epmigrate.records import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = ["Located", "Locator", "PackagePlace", "default_search_path", "package_of"]
 
 
-@dataclass(frozen=True, slots=True)
-class PackagePlace:
+class PackagePlace(NamedTuple):
     """Where a directory sits in the import system.
 
     ``package`` is the dotted name of the directory (``None`` when it has no
@@ -57,8 +60,7 @@ def default_search_path(roots: Iterable[str], extra: Sequence[str] = ()) -> list
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
+class Located(NamedTuple):
     """A module found on the search path."""
 
     name: str
