@@ -8,6 +8,7 @@ changes one of them and checks that the next scan sees the change.
 from __future__ import annotations
 
 import importlib.util
+import marshal
 import os
 import sys
 import textwrap
@@ -21,7 +22,7 @@ from tests.scan.test_adversarial import BASE, extension, make_tree
 
 
 def entries(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*.json") if p.is_file())
+    return sorted(p for p in directory.rglob("*.entry") if p.is_file())
 
 
 def run(ext: Path, cache_dir: Path, **options: object) -> tuple[ScanResult, Cache]:
@@ -172,3 +173,44 @@ def test_a_third_party_profile_whose_code_changed_is_not_reused(tmp_path: Path) 
         assert (cache.hits, cache.misses) == (0, 1)
     finally:
         del sys.modules["third_party_rules"]
+
+
+def test_a_package_made_above_an_empty_directory_is_another_scan(tmp_path: Path) -> None:
+    # The group comes from the top-level package. With every possible import
+    # root already on the search path and no file to list, only the package
+    # the directory sits in tells the two scans apart.
+    inner = tmp_path / "outer" / "inner"
+    ext = inner / "ext"
+    ext.mkdir(parents=True)
+    (inner / "__init__.py").write_text("")
+    (ext / "__init__.py").write_text("")
+    roots = [str(tmp_path), str(tmp_path / "outer")]
+    cache_dir = tmp_path / "cache"
+    first, _ = run(ext, cache_dir, search_path=roots)
+    assert first.group == "inner.api.extensions"
+    (tmp_path / "outer" / "__init__.py").write_text("")
+    second, cache = run(ext, cache_dir, search_path=roots)
+    assert cache.misses == 1
+    assert second.group == "outer.api.extensions"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"\xff not marshal data", marshal.dumps(["a", "list"]), marshal.dumps({"listing": 1})],
+    ids=["not-marshal", "not-a-dict", "wrong-shape"],
+)
+def test_an_entry_whose_checksum_holds_but_whose_data_is_not_a_scan_is_a_miss(
+    tmp_path: Path, payload: bytes
+) -> None:
+    from epmigrate.scan.cache import _checksum
+
+    ext = make_tree(tmp_path)
+    cache_dir = tmp_path / "cache"
+    first, _ = run(ext, cache_dir)
+    [entry] = entries(cache_dir)
+    key = entry.name.removesuffix(".entry")
+    entry.write_bytes(f"{key} {_checksum(key, payload)}\n".encode() + payload)
+    second, cache = run(ext, cache_dir)
+    assert (cache.hits, cache.misses) == (0, 1)
+    assert second == first
+    assert entry.read_bytes() != f"{key} {_checksum(key, payload)}\n".encode() + payload

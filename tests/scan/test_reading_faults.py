@@ -41,7 +41,7 @@ def aliases(result: ScanResult) -> dict[str, str | None]:
 
 
 def entries(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*.json") if p.is_file())
+    return sorted(p for p in directory.rglob("*.entry") if p.is_file())
 
 
 # -- reading scanned files -------------------------------------------------------------
@@ -141,7 +141,7 @@ def test_cache_entry_of_the_wrong_shape_is_a_miss_and_rewritten(ext: Path, tmp_p
     second = run_scan(ext, again)
     assert second == first
     assert again.hits == 0
-    assert all(p.read_text() != '{"bogus": 1}' for p in entries(cache_dir))
+    assert all(p.read_bytes() != b'{"bogus": 1}' for p in entries(cache_dir))
     third = Cache(str(cache_dir))
     assert run_scan(ext, third) == first
     assert third.misses == 0
@@ -152,9 +152,9 @@ def test_cache_entry_edited_by_hand_does_not_change_the_report(ext: Path, tmp_pa
     first = run_scan(ext, Cache(str(cache_dir)))
     edited = 0
     for entry in entries(cache_dir):
-        text = entry.read_text()
-        if "first" in text:
-            entry.write_text(text.replace("first", "forged"))
+        data = entry.read_bytes()
+        if b"first" in data:
+            entry.write_bytes(data.replace(b"first", b"forge"))  # the same length
             edited += 1
     assert edited
     second = run_scan(ext, Cache(str(cache_dir)))

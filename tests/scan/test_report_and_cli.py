@@ -194,7 +194,7 @@ def test_default_cache_location_follows_xdg(
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert run_cli("scan", str(CINDER_CONTRIB), "--profile", "nova").exit_code == 0
-    assert list((tmp_path / "xdg" / "epmigrate").rglob("*.json"))
+    assert list((tmp_path / "xdg" / "epmigrate").rglob("*.entry"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg2"))
     assert run_cli("scan", str(CINDER_CONTRIB), "--profile", "nova", "--no-cache").exit_code == 0
     assert not (tmp_path / "xdg2").exists()

@@ -14,24 +14,143 @@ they were returns the stored result (:mod:`~epmigrate.scan.memo`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
-from epmigrate.model import Extension, Finding
 from epmigrate.profiles import Profile, get_profile
 from epmigrate.scan import memo
 from epmigrate.scan.cache import Cache
-from epmigrate.scan.locate import Located, Locator, default_search_path, package_of
+from epmigrate.scan.locate import (
+    Located,
+    Locator,
+    PackagePlace,
+    default_search_path,
+    package_of,
+)
 from epmigrate.scan.reading import ListedFile, Reader, gc_paused, list_files, loose_name
-from epmigrate.scan.result import ScanError, ScanResult
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from epmigrate.model import Extension, Finding
     from epmigrate.scan.resolve import ClassT
+    from epmigrate.scan.result import ScanError, ScanResult
 
-__all__ = ["Cache", "Progress", "ScanError", "ScanResult", "scan"]
+    Progress = Callable[[int, int], None]
+    """Called with (files done, files in all) as the scan reads files."""
 
-Progress = Callable[[int, int], None]
-"""Called with (files done, files in all) as the scan reads files."""
+__all__ = [
+    "Cache",
+    "Lookup",
+    "Progress",
+    "ScanError",
+    "ScanResult",
+    "lookup",
+    "scan",
+]
+
+
+def __getattr__(name: str) -> object:
+    """``ScanResult``, ``ScanError`` and ``Progress``, imported when first asked for.
+
+    A scan the cache answers on the command line (:mod:`epmigrate.quick`)
+    never builds a result, so it never imports the model.
+    """
+    if name in ("ScanResult", "ScanError"):
+        from epmigrate.scan import result
+
+        return getattr(result, name)
+    if name == "Progress":
+        from collections.abc import Callable
+
+        return Callable[[int, int], None]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Lookup:
+    """A scan's inputs resolved, its files listed, and the cache asked.
+
+    ``stored`` is the cache's entry when every dependency still holds
+    (:func:`epmigrate.scan.memo.holds`), else ``None``.
+    """
+
+    __slots__ = (
+        "base_names",
+        "directories",
+        "everywhere",
+        "files",
+        "key",
+        "listed",
+        "places",
+        "reader",
+        "rules",
+        "stored",
+    )
+
+    def __init__(
+        self,
+        paths: str | Sequence[str],
+        profile: str | Profile,
+        bases: Sequence[str],
+        search_path: Sequence[str],
+        group: str | None,
+        cache: Cache | None,
+    ) -> None:
+        self.rules = rules = get_profile(profile)
+        self.directories = directories = rules.paths(paths)
+        if not directories:
+            _fail("no directory to scan", "name at least one directory")
+        for directory in directories:
+            if not os.path.isdir(directory):
+                what = "is not a directory" if os.path.exists(directory) else "does not exist"
+                _fail(f"{directory} {what}", "pass the directory that holds the extensions")
+        self.base_names = frozenset(bases or rules.default_bases)
+        if not self.base_names and (rules.base_check or rules.class_rule == "any"):
+            _fail(
+                f"profile {rules.name!r} has no default base classes",
+                "name them with --base package.module.Class",
+            )
+        self.places: dict[str, PackagePlace] = {d: package_of(d) for d in directories}
+        self.everywhere = default_search_path([p.root for p in self.places.values()], search_path)
+        self.reader = Reader(recording=cache is not None)
+        self.listed: list[Finding] = []
+        self.files: list[ListedFile] = []
+        for directory in directories:
+            self.files.extend(
+                list_files(directory, rules, self.places[directory], self.reader, self.listed)
+            )
+        self.key: str | None = None
+        self.stored: memo.Stored | None = None
+        if cache is not None:
+            self.key = memo.scan_key(
+                rules, directories, self.places.values(), self.base_names, self.everywhere, group
+            )
+            stored = cache.get(self.key, memo.Stored) if self.key is not None else None
+            if stored is not None and memo.holds(
+                stored, self.files, self.listed, self.reader, rules, self.everywhere
+            ):
+                self.stored = stored
+
+
+def _fail(message: str, hint: str) -> None:
+    from epmigrate.scan.result import ScanError
+
+    raise ScanError(message, hint=hint)
+
+
+def lookup(
+    paths: str | Sequence[str],
+    profile: str | Profile = "neutron",
+    *,
+    bases: Sequence[str] = (),
+    search_path: Sequence[str] = (),
+    group: str | None = None,
+    cache: Cache,
+) -> Lookup:
+    """What :func:`scan` does before it reads a file's facts: the listing and the cache's answer.
+
+    Raises :class:`~epmigrate.scan.result.ScanError` as :func:`scan` does.
+    """
+    return Lookup(paths, profile, bases, search_path, group, cache)
 
 
 def scan(
@@ -52,80 +171,68 @@ def scan(
     before the scanned directories' import roots and this interpreter's
     ``sys.path``. ``cache=None`` disables the scan cache.
     """
-    rules = get_profile(profile)
-    directories = rules.paths(paths)
-    if not directories:
-        raise ScanError("no directory to scan", hint="name at least one directory")
-    for directory in directories:
-        if not os.path.isdir(directory):
-            what = "is not a directory" if os.path.exists(directory) else "does not exist"
-            raise ScanError(
-                f"{directory} {what}", hint="pass the directory that holds the extensions"
-            )
-    base_names = frozenset(bases or rules.default_bases)
-    if not base_names and (rules.base_check or rules.class_rule == "any"):
-        raise ScanError(
-            f"profile {rules.name!r} has no default base classes",
-            hint="name them with --base package.module.Class",
-        )
     # The collector is paused for the whole scan: facts are many small
     # acyclic objects that live until the end, and its passes over them
     # cost a third of a large scan for nothing.
     with gc_paused():
-        places = {d: package_of(d) for d in directories}
-        everywhere = default_search_path([p.root for p in places.values()], search_path)
-        reader = Reader(recording=cache is not None)
-        listed: list[Finding] = []
-        files: list[ListedFile] = []
-        for directory in directories:
-            files.extend(list_files(directory, rules, places[directory], reader, listed))
-        key = None
+        found = Lookup(paths, profile, bases, search_path, group, cache)
         if cache is not None:
-            key = memo.scan_key(rules, directories, base_names, everywhere, group)
-            stored = cache.get(key, memo.Stored) if key is not None else None
-            found = stored and memo.reuse(stored, files, listed, reader, rules, everywhere)
-            if found:
+            reused = memo.reuse(found.stored) if found.stored is not None else None
+            if reused is not None and found.key is not None:
                 cache.hits += 1
-                return found
+                cache.answered = (found.key, cache.checksums[found.key])
+                return reused
             cache.misses += 1
-        # Resolution and judging are imported only now: a scan the cache
-        # answers never needs them.
-        from epmigrate.scan import judging
-        from epmigrate.scan.resolve import Index
+            cache.answered = None
+        return _scan_files(found, group, cache, progress)
 
-        locator = Locator(everywhere)
-        index = Index(locator, reader.consulted)
-        for n, f in enumerate(files, 1):
-            reader.scanned(f, rules)
-            if f.facts is not None and f.module is not None:
-                index.add(Located(f.module, f.item.path, f.item.stem == "__init__"), f.facts)
-            elif f.facts is not None:
-                index.add(Located(loose_name(f), f.item.path, False), f.facts)
-            if progress is not None:
-                progress(n, len(files))
-        top = next((p.package for p in places.values() if p.package), None)
-        chosen_group = group or rules.default_group(top.split(".")[0] if top else None)
-        extensions: list[Extension] = []
-        findings = list(listed)
-        rejected: list[tuple[str, ClassT]] = []
-        for f in files:
-            extensions.extend(judging.judge(f, rules, index, base_names, chosen_group, rejected))
-            findings.extend(f.findings)
-        findings.extend(judging.duplicates(extensions, rules))
-        findings.extend(judging.other_profiles(rejected, rules, index))
-        result = ScanResult(
-            profile=rules.name,
-            group=chosen_group,
-            paths=tuple(directories),
-            extensions=tuple(extensions),
-            findings=tuple(findings),
-            files=len(files),
-            missing_bases=tuple(
-                base
-                for base in sorted(base_names)
-                if not base.startswith("*.") and locator.find(base.rpartition(".")[0]) is None
-            ),
-        )
-        if cache is not None and key is not None:
-            cache.put(key, memo.record(result, files, listed, reader, locator))
-        return result
+
+def _scan_files(
+    found: Lookup, group: str | None, cache: Cache | None, progress: Progress | None
+) -> ScanResult:
+    """Read every listed file's facts, judge each file, and store the result."""
+    # Resolution, judging and the model are imported only now: a scan the
+    # cache answers never needs them.
+    from epmigrate.scan import judging
+    from epmigrate.scan.resolve import Index
+    from epmigrate.scan.result import ScanResult
+
+    rules, files, reader = found.rules, found.files, found.reader
+    locator = Locator(found.everywhere)
+    index = Index(locator, reader.consulted)
+    for n, f in enumerate(files, 1):
+        reader.scanned(f, rules)
+        if f.facts is not None and f.module is not None:
+            index.add(Located(f.module, f.item.path, f.item.stem == "__init__"), f.facts)
+        elif f.facts is not None:
+            index.add(Located(loose_name(f), f.item.path, False), f.facts)
+        if progress is not None:
+            progress(n, len(files))
+    top = next((p.package for p in found.places.values() if p.package), None)
+    chosen_group = group or rules.default_group(top.split(".")[0] if top else None)
+    extensions: list[Extension] = []
+    findings = list(found.listed)
+    rejected: list[tuple[str, ClassT]] = []
+    for f in files:
+        extensions.extend(judging.judge(f, rules, index, found.base_names, chosen_group, rejected))
+        findings.extend(f.findings)
+    findings.extend(judging.duplicates(extensions, rules))
+    findings.extend(judging.other_profiles(rejected, rules, index))
+    result = ScanResult(
+        profile=rules.name,
+        group=chosen_group,
+        paths=tuple(found.directories),
+        extensions=tuple(extensions),
+        findings=tuple(findings),
+        files=len(files),
+        missing_bases=tuple(
+            base
+            for base in sorted(found.base_names)
+            if not base.startswith("*.") and locator.find(base.rpartition(".")[0]) is None
+        ),
+    )
+    if cache is not None and found.key is not None:
+        checksum = cache.put(found.key, memo.record(result, files, found.listed, reader, locator))
+        if checksum is not None:
+            cache.answered = (found.key, checksum)
+    return result

@@ -15,23 +15,25 @@ reproducible archives do) is seen.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
 
 from epmigrate import __version__
-from epmigrate.model import Finding
-from epmigrate.profiles import Profile
-from epmigrate.scan.locate import Locator
-from epmigrate.scan.reading import ListedFile, Reader, content_hash
-from epmigrate.scan.result import ScanResult
+from epmigrate.scan.locate import Locator, PackagePlace
+from epmigrate.scan.reading import ListedFile, Reader, blake2b, content_hash
 
-__all__ = ["Stored", "record", "reuse", "scan_key"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any
 
-FORMAT = 1
+    from epmigrate.model import Finding
+    from epmigrate.profiles import Profile
+    from epmigrate.scan.result import ScanResult
+
+__all__ = ["Stored", "holds", "record", "reuse", "scan_key"]
+
+FORMAT = 2
 """The layout of a stored scan; part of the key, so a new layout never reads an old one."""
 
 
@@ -68,6 +70,7 @@ def _profile_identity(prof: Profile) -> list[object] | None:
 def scan_key(
     prof: Profile,
     paths: Sequence[str],
+    places: Iterable[PackagePlace],
     bases: Iterable[str],
     search_path: Sequence[str],
     group: str | None,
@@ -92,12 +95,13 @@ def scan_key(
         identity,
         list(paths),
         [os.path.abspath(p) for p in paths],
+        [[place.package, place.root] for place in places],
         sorted(bases),
         list(search_path),
         group,
     ]
-    text = json.dumps(inputs, ensure_ascii=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    # repr of lists of strings, numbers and None is the same in every process.
+    return blake2b(repr(inputs).encode("utf-8", "surrogatepass"), digest_size=32).hexdigest()
 
 
 def _listing_record(files: Sequence[ListedFile], findings: Sequence[Finding]) -> list[Any]:
@@ -150,36 +154,44 @@ class Stored:
             raise ValueError("not a stored scan")
 
 
-def reuse(
+def holds(
     stored: Stored,
     files: Sequence[ListedFile],
     listing_findings: Sequence[Finding],
     reader: Reader,
     prof: Profile,
     search_path: Sequence[str],
-) -> ScanResult | None:
-    """The stored result when everything it depends on is as it was; else ``None``.
+) -> bool:
+    """Whether everything the stored scan depends on is as it was.
 
     ``files`` and ``listing_findings`` are this run's listing. Each scanned
     file is read again (on a copy: ``files`` keep no finding) and hashed,
     each consulted one too, and the locator's answers are asked again.
     """
     if stored.listing != _listing_record(files, listing_findings):
-        return None
+        return False
     if len(stored.scanned) != len(files):
-        return None
+        return False
     for f, was in zip(files, stored.scanned, strict=True):
         copy = ListedFile(f.directory, f.item, f.shown, f.module)
         (digest, messages), _ = reader.observe(copy, prof)
         if [digest, list(messages)] != was:
-            return None
+            return False
     for path, digest in stored.consulted.items():
         data = reader.consulted_source(path)
         if (None if data is None else content_hash(data)) != digest:
-            return None
+            return False
     try:
-        if not Locator.gives(search_path, stored.locator):
-            return None
+        return Locator.gives(search_path, stored.locator)
+    except (KeyError, TypeError, ValueError):
+        return False  # an entry of another shape: a miss, written again
+
+
+def reuse(stored: Stored) -> ScanResult | None:
+    """The stored result, once :func:`holds` said it still holds; ``None`` if it is not one."""
+    from epmigrate.scan.result import ScanResult
+
+    try:
         return ScanResult.from_stored(stored.data["result"])
     except (KeyError, TypeError, ValueError):
         return None  # an entry of another shape: a miss, written again

@@ -16,27 +16,45 @@ the findings reading gave), which the scan cache compares on the next run
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from epmigrate.model import Finding
 from epmigrate.profiles import Delegated, LegacyFile, Profile
-from epmigrate.scan import codes
 from epmigrate.scan.locate import Located, PackagePlace
 
+try:
+    # What hashlib.blake2b is; imported directly, hashlib would load OpenSSL
+    # for nothing on every cache-hit scan.
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter built without it
+    from hashlib import blake2b
+
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+
+    from epmigrate.model import Finding
+    from epmigrate.scan import codes
     from epmigrate.scan.facts import ModuleFacts
+else:
+
+    class _Codes:
+        """:mod:`epmigrate.scan.codes`, imported when a finding is made: never on a cache hit."""
+
+        def __getattr__(self, name: str) -> object:
+            from epmigrate.scan import codes
+
+            return getattr(codes, name)
+
+    codes = _Codes()
 
 __all__ = [
     "MAX_SOURCE",
     "ListedFile",
     "Reader",
+    "blake2b",
     "content_hash",
     "gc_paused",
     "list_files",
@@ -49,19 +67,32 @@ MAX_SOURCE = 16 * 1024 * 1024
 
 def content_hash(data: bytes) -> str:
     """The digest of a file's bytes the scan cache compares (BLAKE2b, 128 bits)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
-@dataclass(slots=True)
 class ListedFile:
     """A file the profile lists, and what reading it gave."""
 
-    directory: str
-    item: LegacyFile
-    shown: str
-    module: str | None
-    facts: ModuleFacts | None = None
-    findings: list[Finding] = field(default_factory=list)
+    __slots__ = ("directory", "facts", "findings", "item", "module", "shown")
+
+    def __init__(
+        self,
+        directory: str,
+        item: LegacyFile,
+        shown: str,
+        module: str | None,
+        facts: ModuleFacts | None = None,
+        findings: list[Finding] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.item = item
+        self.shown = shown
+        self.module = module
+        self.facts = facts
+        self.findings: list[Finding] = [] if findings is None else findings
+
+    def __repr__(self) -> str:
+        return f"ListedFile({self.shown!r}, module={self.module!r})"
 
 
 def loose_name(f: ListedFile) -> str:
@@ -272,8 +303,7 @@ class Reader:
         return check
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
+class gc_paused:
     """Pause the cyclic garbage collector while a scan builds its facts.
 
     Facts are many small acyclic objects that live until the end of a scan,
@@ -281,12 +311,21 @@ def gc_paused() -> Iterator[None]:
     them, and the collector's passes over them are about a third of a large
     scan for nothing (mypy pauses it around parsing for the same reason). Any
     cycle made meanwhile is collected once the collector runs again; a paused
-    collector stays paused.
+    collector stays paused. A class, not ``contextlib.contextmanager``: a
+    cache-hit scan imports nothing it can do without.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.was_enabled:
             gc.enable()
