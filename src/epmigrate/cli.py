@@ -17,6 +17,8 @@ from epmigrate.__main__ import VERSION_MESSAGE
 from epmigrate.errors import EpmigrateError
 
 if TYPE_CHECKING:
+    from typing import Any
+
     import click._termui_impl
 
     from epmigrate.config import Defaults
@@ -150,19 +152,36 @@ def scan_command(
     from epmigrate.model import Severity
     from epmigrate.scan import Cache, report, scan
 
+    warned: list[str] = []
+    cache = None if no_cache else Cache()
+    replay_key = None
+    argv = click.get_current_context().find_root().obj
+    if cache is not None and isinstance(argv, list):
+        # Taken before the settings are read and stdout reconfigured: what a
+        # replay of this command (epmigrate.quick) will look up.
+        from epmigrate import quick
+
+        replay_key = quick.output_key(argv)
     try:
         settings = _project_settings(
-            ".", paths, profile, bases, search_path, group, tolerate_config=True
+            ".", paths, profile, bases, search_path, group, tolerate_config=warned
         )
         if not settings.paths:
             raise UsageError("no directory to scan: pass PATH or set paths in [tool.epmigrate]")
+        chosen: dict[str, Any] = {
+            "paths": list(settings.paths),
+            "profile": settings.profile or profile,
+            "bases": list(settings.bases),
+            "search_path": list(settings.search_path),
+            "group": settings.group,
+        }
         result = scan(
-            settings.paths,
-            settings.profile or profile,
-            bases=settings.bases,
-            search_path=settings.search_path,
-            group=settings.group,
-            cache=None if no_cache else Cache(),
+            chosen["paths"],
+            chosen["profile"],
+            bases=chosen["bases"],
+            search_path=chosen["search_path"],
+            group=chosen["group"],
+            cache=cache,
             progress=_progress(),
         )
         if not settings.group:
@@ -182,21 +201,31 @@ def scan_command(
     if fmt != "json" and hasattr(sys.stdout, "reconfigure"):
         # A name the locale's encoding cannot spell is escaped, not a crash.
         sys.stdout.reconfigure(errors="backslashreplace")
+    err = ""
     if fmt == "json":
-        click.echo(report.render_json(result), nl=False)
+        out = report.render_json(result)
     elif snippet:
-        click.echo(snippet, nl=False)
+        out = snippet
         # The section has no room for findings: warnings and errors go to stderr.
-        for f in result.findings:
-            if f.severity is not Severity.INFO:
-                click.echo(report.finding_line(f, colour=_colour_err()), err=True)
+        err = "".join(
+            report.finding_line(f, colour=_colour_err()) + "\n"
+            for f in result.findings
+            if f.severity is not Severity.INFO
+        )
     else:
         from epmigrate import term
 
-        click.echo(
-            report.render_text(result, width=term.width(), colour=term.colour_on()), nl=False
-        )
-    sys.exit(1 if result.has_errors else 0)
+        out = report.render_text(result, width=term.width(), colour=term.colour_on())
+    click.echo(out, nl=False)
+    if err:
+        click.echo(err, err=True, nl=False)
+    code = 1 if result.has_errors else 0
+    if cache is not None and not warned:
+        # The next identical command is answered before click is imported.
+        from epmigrate import quick
+
+        quick.remember(cache, replay_key, chosen, out, err, code, reconfigure=fmt != "json")
+    sys.exit(code)
 
 
 @cli.command("write")
@@ -493,9 +522,13 @@ def _project_settings(
     search_path: Sequence[str],
     group: str | None,
     *,
-    tolerate_config: bool = False,
+    tolerate_config: list[str] | None = None,
 ) -> Defaults:
-    """The scan settings: command-line values over the project's [tool.epmigrate]."""
+    """The scan settings: command-line values over the project's [tool.epmigrate].
+
+    With ``tolerate_config`` (a list) and PATH given, a project table that
+    cannot be read is a warning, printed and added to the list.
+    """
     from dataclasses import replace
 
     from epmigrate.config import Defaults, load
@@ -503,10 +536,12 @@ def _project_settings(
     try:
         defaults = load(root)
     except EpmigrateError as exc:
-        if not tolerate_config or not paths:
+        if tolerate_config is None or not paths:
             raise
         # PATH was given: the project's table is only a source of defaults.
-        click.echo(f"warning: project settings ignored: {exc.message}", err=True)
+        warning = f"warning: project settings ignored: {exc.message}"
+        click.echo(warning, err=True)
+        tolerate_config.append(warning)
         defaults = Defaults()
     profile_set = click.get_current_context().get_parameter_source("profile")
     return replace(
@@ -617,6 +652,13 @@ def verify_command(
         click.get_current_context().exit(1)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="epmigrate")
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point; ``argv`` defaults to ``sys.argv[1:]``.
+
+    The arguments ride on the context (``obj``): a scan remembers its output
+    under them (:func:`epmigrate.quick.remember`). Commands invoked another
+    way (``CliRunner``, another program's click group) have no ``obj`` and
+    store none.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
+    cli(args=args, prog_name="epmigrate", obj=args)
