@@ -34,7 +34,11 @@ def main() -> None:
     if argv[:1] == ["scan"]:
         from epmigrate.quick import answer
 
-        code = answer(argv)
+        try:
+            code = answer(argv)
+        except KeyboardInterrupt:
+            sys.stderr.write("Aborted!\n")  # as click's main says it
+            sys.exit(1)
         if code is not None:
             sys.exit(code)
     from epmigrate.cli import main as cli_main
