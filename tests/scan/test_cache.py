@@ -172,3 +172,25 @@ def test_a_third_party_profile_whose_code_changed_is_not_reused(tmp_path: Path) 
         assert (cache.hits, cache.misses) == (0, 1)
     finally:
         del sys.modules["third_party_rules"]
+
+
+def test_an_entry_is_its_key_the_checksum_and_the_data_as_compact_json(tmp_path: Path) -> None:
+    # Large lists and dicts are written in parts: the bytes are still those
+    # of one json.dumps, and the checksum in the header covers all of them.
+    import hashlib
+    import json
+
+    data = {
+        "listing": [[f"f{n}.py", n, None, ["x"]] for n in range(5000)],
+        "consulted": {f"/lib/m{n}.py": f"{n:032x}" if n % 7 else None for n in range(4500)},
+        "result": {"extensions": [[f"caf\u00e9{n}", {"a": [n]}] for n in range(2049)], "files": 3},
+        "empty": {},
+    }
+    cache = Cache(str(tmp_path / "cache"))
+    key = "ab" + "0" * 62
+    cache.put(key, data)
+    payload = json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode()
+    checksum = hashlib.sha256(key.encode() + b"\0" + payload).hexdigest()
+    (entry,) = entries(tmp_path / "cache")
+    assert entry.read_bytes() == f"{key} {checksum}\n".encode() + payload
+    assert cache.get(key, lambda stored: stored) == data

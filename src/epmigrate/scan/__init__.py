@@ -127,5 +127,11 @@ def scan(
             ),
         )
         if cache is not None and key is not None:
+            # What judging needed (every module's facts, the resolution
+            # memos) goes before the entry is built: a large scan's entry is
+            # as big again.
+            del index, rejected
+            for f in files:
+                f.facts = None
             cache.put(key, memo.record(result, files, listed, reader, locator))
         return result

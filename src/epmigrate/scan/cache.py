@@ -30,10 +30,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import itertools
 import json
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 __all__ = ["MAX_ENTRY", "Cache", "default_cache_dir"]
@@ -162,23 +163,73 @@ class Cache:
             os.close(fd)
 
     def put(self, key: str, data: dict[str, Any]) -> None:
-        """Store an entry; a cache that cannot be written is silently skipped."""
+        """Store an entry; a cache that cannot be written is silently skipped.
+
+        The entry's text is the same as ``json.dumps(data)`` (compact, ASCII)
+        gives, but it is encoded and written one top-level value at a time, so
+        that a large scan's entry never exists as one whole string and a copy
+        of it in bytes: the header, whose checksum covers every byte after it,
+        is written last, over a placeholder of the same length.
+        """
         sub = self._subdir(key[:2], create=True)
         if sub is None:
             return
         tmp = f".{key}.{os.urandom(6).hex()}.tmp"
         try:
-            payload = json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode()
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FLAGS, 0o600, dir_fd=sub)
             with os.fdopen(fd, "wb") as fh:
-                # Two writes, not one joined copy: an entry of a large scan
-                # is tens of megabytes.
-                fh.write(f"{key} {_checksum(key, payload)}\n".encode())
-                fh.write(payload)
+                placeholder = len(f"{key} {_checksum(key, b'')}\n".encode())
+                fh.write(b" " * placeholder)
+                digest = hashlib.sha256(key.encode() + b"\0")
+                for part in _json_parts(data):
+                    digest.update(part)
+                    fh.write(part)
+                fh.seek(0)
+                fh.write(f"{key} {digest.hexdigest()}\n".encode())
             os.replace(tmp, f"{key}.json", src_dir_fd=sub, dst_dir_fd=sub)
         except (OSError, ValueError):
             # A read-only or full cache directory must never fail a scan.
             with contextlib.suppress(OSError):
                 os.unlink(tmp, dir_fd=sub)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=sub)
+            raise
         finally:
             os.close(sub)
+
+
+_BATCH = 2048
+"""Items of a list or large dict encoded together when an entry is written."""
+
+
+def _json_parts(value: object) -> Iterator[bytes]:
+    """``json.dumps(value)`` (compact, ASCII) as bytes, in parts.
+
+    A small dict is written value by value, a list or a large dict
+    :data:`_BATCH` items at a time: no part holds more than that many of a
+    list's items, however many the list has.
+    """
+    if isinstance(value, dict) and 0 < len(value) <= 16:
+        if not all(isinstance(name, str) for name in value):
+            raise TypeError("an entry's keys are strings")
+        for n, (name, item) in enumerate(value.items()):
+            yield f"{',' if n else '{'}{_dumps(name)}:".encode()
+            yield from _json_parts(item)
+        yield b"}"
+    elif isinstance(value, list | dict) and len(value) > _BATCH:
+        if isinstance(value, dict) and not all(isinstance(name, str) for name in value):
+            raise TypeError("an entry's keys are strings")
+        items = iter(value.items()) if isinstance(value, dict) else iter(value)
+        for start in range(0, len(value), _BATCH):
+            chunk = list(itertools.islice(items, _BATCH))
+            text = _dumps(dict(chunk) if isinstance(value, dict) else chunk)
+            # Each chunk is a whole list (or object): its brackets are the
+            # whole value's only at the ends.
+            yield (("," if start else text[0]) + text[1:-1]).encode()
+        yield b"}" if isinstance(value, dict) else b"]"
+    else:
+        yield _dumps(value).encode()
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
