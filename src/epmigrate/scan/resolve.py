@@ -10,6 +10,7 @@ target with the reason, never a guess.
 from __future__ import annotations
 
 import builtins
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -133,6 +134,22 @@ class Verdict:
     reason: str = ""
 
 
+_DERIVES = Verdict(True)
+_DOES_NOT = Verdict(False)
+"""The verdicts without a reason, one object each: the memo holds one per class."""
+
+
+def _verdict(derives: bool) -> Verdict:
+    return _DERIVES if derives else _DOES_NOT
+
+
+def _parts(dotted: str) -> list[str]:
+    """The names of ``a.b.c``, interned: the memo tables key on them by the thousand."""
+    if "." not in dotted:
+        return [dotted]
+    return [sys.intern(part) for part in dotted.split(".")]
+
+
 class Index:
     """Module facts by dotted name, read on demand, and resolution over them."""
 
@@ -145,12 +162,22 @@ class Index:
         self._verdicts: dict[tuple[str, frozenset[str]], Verdict] = {}
         self._mros: dict[str, tuple[list[ClassT], str]] = {}
         self._values: dict[tuple[str, str], tuple[str | None, str]] = {}
+        self._modules: dict[str, ModuleT] = {}
+        self._builtins: dict[str, ExternalT] = {}
 
     def add(self, located: Located, facts: ModuleFacts) -> None:
         """Register a module the scan has already read."""
         self.locator.add(located)
         self._facts[located.name] = facts
         self._packages[located.name] = located.is_package
+
+    def _module(self, name: str) -> ModuleT:
+        """The one :class:`ModuleT` of ``name``: memoised lookups hold it many times over."""
+        found = self._modules.get(name)
+        if found is None:
+            name = sys.intern(name)
+            found = self._modules[name] = ModuleT(name)
+        return found
 
     def facts(self, module: str) -> ModuleFacts | None:
         """Facts of ``module``, or ``None`` when it cannot be found or read."""
@@ -166,7 +193,7 @@ class Index:
     # assignments that name each other; neither may exhaust Python's stack.
     def resolve(self, module: str, dotted: str) -> Target:
         """What ``dotted`` (``a`` or ``a.b.c``) means inside ``module``."""
-        head, *rest = dotted.split(".")
+        head, *rest = _parts(dotted)
         return self._follow(("lookup", module, head), rest[::-1])
 
     def _follow(self, state: _State, attrs: list[str]) -> Target:
@@ -228,8 +255,9 @@ class Index:
         return self._binding_step(module, name, binding, attrs)
 
     def _unbound(self, module: str, name: str, facts: ModuleFacts) -> Target:
-        if self.locator.exists(f"{module}.{name}") and self._packages.get(module):
-            return ModuleT(f"{module}.{name}")
+        sub = f"{module}.{name}"
+        if self.locator.exists(sub) and self._packages.get(module):
+            return self._module(sub)
         if facts.stars:
             star = facts.stars[-1]
             source = "." * star.level + star.module
@@ -240,7 +268,10 @@ class Index:
         if facts.dynamic:
             return Unresolved(f"{name!r} is not bound in {module}, which {facts.dynamic}")
         if name in _BUILTINS:
-            return ExternalT(f"builtins.{name}", "a built-in")
+            known = self._builtins.get(name)
+            if known is None:
+                known = self._builtins[name] = ExternalT(f"builtins.{name}", "a built-in")
+            return known
         return Unresolved(f"{name!r} is not defined in {module}")
 
     def _binding_step(self, module: str, name: str, binding: Binding, attrs: list[str]) -> _State:
@@ -256,7 +287,7 @@ class Index:
                     ),
                 )
             if base != module:
-                return ("attr", ModuleT(base), binding.attr)
+                return ("attr", self._module(base), binding.attr)
             # ``from pkg import name`` inside pkg itself (``from . import name``
             # in its __init__): Python takes the name as pkg has bound it so
             # far, else it imports the submodule pkg.name.
@@ -266,7 +297,7 @@ class Index:
             binding = binding.earlier
             kind = binding.kind
         if kind == "module":
-            return ("done", ModuleT(binding.target))
+            return ("done", self._module(binding.target))
         if kind == "class":
             assert binding.cls is not None
             return ("done", ClassT(module, binding.cls))
@@ -282,7 +313,7 @@ class Index:
     def _own_submodule(self, module: str, binding: Binding) -> Target:
         name = f"{module}.{binding.attr}"
         if self._packages.get(module) and self.locator.exists(name):
-            return ModuleT(name)
+            return self._module(name)
         return Unresolved(
             f"line {binding.line} of {module} imports {binding.attr!r} from {module} itself, "
             f"which binds no {binding.attr!r} before that line and has no submodule of that "
@@ -293,8 +324,10 @@ class Index:
         if isinstance(target, ModuleT):
             facts = self.facts(target.name)
             bound = facts is not None and attr in facts.bindings
-            if not bound and self.locator.find(f"{target.name}.{attr}") is not None:
-                return ("done", ModuleT(f"{target.name}.{attr}"))
+            if not bound:
+                sub = f"{target.name}.{attr}"
+                if self.locator.find(sub) is not None:
+                    return ("done", self._module(sub))
             return ("lookup", target.name, attr)
         if isinstance(target, ClassT):
             expr = target.cls.attrs.get(attr)
@@ -311,7 +344,7 @@ class Index:
 
     def _expr_step(self, module: str, expr: Expr, attrs: list[str]) -> _State:
         if expr[0] == "ref":
-            head, *rest = expr[1].split(".")
+            head, *rest = _parts(expr[1])
             attrs.extend(reversed(rest))
             return ("lookup", module, head)
         if expr[0] == "unknown":
@@ -368,16 +401,16 @@ class Index:
                 verdict = None
             target = next(todo, None)
             if target is None:
-                done = Verdict(None, unknown[0]) if unknown else Verdict(False)
+                done = Verdict(None, unknown[0]) if unknown else _DOES_NOT
                 verdict = self._verdict_end(current, bases, done, stack, path)
             elif isinstance(target, ClassT):
                 if target.qualname in path:
-                    verdict = Verdict(base_matches(target.qualname, bases))
+                    verdict = _verdict(base_matches(target.qualname, bases))
                 else:
                     verdict = self._verdict_start(target, bases, stack, path)
             elif isinstance(target, ExternalT):
                 if base_matches(target.qualname, bases):
-                    verdict = Verdict(True)
+                    verdict = _DERIVES
                 elif not target.qualname.startswith("builtins.") and not unknown:
                     unknown.append(f"base {target.qualname}: {target.reason}")
             elif isinstance(target, Unresolved | FunctionT) and not unknown:
@@ -397,7 +430,7 @@ class Index:
         if known is not None:
             return known
         if base_matches(cls.qualname, bases):
-            return Verdict(True)
+            return _DERIVES
         stack.append((cls, self.bases(cls), []))
         path.add(cls.qualname)
         return None
@@ -543,7 +576,7 @@ class Index:
             if rest:
                 if expr[0] != "ref":
                     return None, f"{klass.qualname}.{attr} is not a module or class"
-                expr = ("ref", f"{expr[1]}.{rest}")
+                expr = ("ref", sys.intern(f"{expr[1]}.{rest}"))
             return (klass.module, expr), ""
         return None, stop or f"no class in the bases of {cls.cls.name} sets {attr!r}"
 
