@@ -18,13 +18,18 @@ from epmigrate.scan.facts import (
     NOT_CONSTANT,
     NOT_STR,
     RETURNING_METHODS,
-    Binding,
     Call,
+    ClassBinding,
     ClassFacts,
     Decorator,
+    DefBinding,
     Expr,
+    FromBinding,
+    ModuleBinding,
     ModuleFacts,
     StarImport,
+    UnknownBinding,
+    ValueBinding,
     concat,
     is_dynamic_call,
     is_dynamic_target,
@@ -147,11 +152,11 @@ class _AstWalker:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
-                    binding = Binding("module", line, target=alias.name)
+                    binding = ModuleBinding(line, alias.name)
                     facts.bind(alias.asname, binding, conditional)
                 else:
                     head = alias.name.split(".")[0]
-                    facts.bind(head, Binding("module", line, target=head), conditional)
+                    facts.bind(head, ModuleBinding(line, head), conditional)
         elif isinstance(node, ast.ImportFrom):
             mod = node.module or ""
             if node.level:
@@ -160,8 +165,8 @@ class _AstWalker:
                 if alias.name == "*":
                     facts.stars.append(StarImport(node.level, mod, line))
                     continue
-                binding = Binding("from", line, target=mod, attr=alias.name, level=node.level)
-                facts.bind(alias.asname or alias.name, binding, conditional)
+                imported = FromBinding(line, mod, alias.name, node.level)
+                facts.bind(alias.asname or alias.name, imported, conditional)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             if node.value is None:
                 return
@@ -169,7 +174,7 @@ class _AstWalker:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 if isinstance(target, ast.Name):
-                    facts.bind(target.id, Binding("value", line, expr=value), conditional)
+                    facts.bind(target.id, ValueBinding(line, value), conditional)
                 elif isinstance(target, ast.Attribute):
                     text = _dotted(target) or self.code(target)
                     facts.calls.append(Call(line, f"{text} = ...", "patch"))
@@ -180,15 +185,15 @@ class _AstWalker:
                 else:
                     for name in _target_names(target):
                         why = f"unpacked from an expression at line {line}"
-                        facts.bind(name, Binding("unknown", line, reason=why), conditional)
+                        facts.bind(name, UnknownBinding(line, why), conditional)
         elif isinstance(node, ast.AugAssign):
             for name in _target_names(node.target):
                 why = f"changed in place at line {line}"
-                facts.bind(name, Binding("unknown", line, reason=why), True)
+                facts.bind(name, UnknownBinding(line, why), True)
         elif isinstance(node, ast.ClassDef):
-            facts.bind(node.name, Binding("class", line, cls=self.class_def(node)), conditional)
+            facts.bind(node.name, ClassBinding(line, self.class_def(node)), conditional)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            facts.bind(node.name, Binding("def", line), conditional)
+            facts.bind(node.name, DefBinding(line), conditional)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             callee = _dotted(node.value.func) or self.code(node.value.func)
             facts.calls.append(Call(line, f"{callee}(...)"))
@@ -198,12 +203,12 @@ class _AstWalker:
             for target in node.targets:
                 for name in _target_names(target):
                     why = f"deleted at line {line}"
-                    facts.bind(name, Binding("unknown", line, reason=why), True)
+                    facts.bind(name, UnknownBinding(line, why), True)
         elif isinstance(node, ast.If | ast.While | ast.For | ast.AsyncFor):
             if isinstance(node, ast.For | ast.AsyncFor):
                 for name in _target_names(node.target):
                     why = f"bound by a loop at line {line}"
-                    facts.bind(name, Binding("unknown", line, reason=why), True)
+                    facts.bind(name, UnknownBinding(line, why), True)
             self.block(node.body, conditional=True)
             self.block(node.orelse, conditional=True)
         elif isinstance(node, ast.Try | ast.TryStar):
@@ -217,7 +222,7 @@ class _AstWalker:
                 if item.optional_vars is not None:
                     for name in _target_names(item.optional_vars):
                         why = f"bound by a with statement at line {line}"
-                        facts.bind(name, Binding("unknown", line, reason=why), True)
+                        facts.bind(name, UnknownBinding(line, why), True)
             self.block(node.body, conditional=True)
 
     def class_def(self, node: ast.ClassDef) -> ClassFacts:

@@ -27,13 +27,18 @@ from epmigrate.scan.facts import (
     NOT_CONSTANT,
     NOT_STR,
     RETURNING_METHODS,
-    Binding,
     Call,
+    ClassBinding,
     ClassFacts,
     Decorator,
+    DefBinding,
     Expr,
+    FromBinding,
+    ModuleBinding,
     ModuleFacts,
     StarImport,
+    UnknownBinding,
+    ValueBinding,
     concat,
     is_dynamic_call,
     is_dynamic_target,
@@ -179,10 +184,10 @@ class _CstWalker:
                 full = _import_name(alias.name)
                 if alias.asname is not None:
                     bound = _dotted(alias.asname.name)
-                    facts.bind(bound or full, Binding("module", line, target=full), conditional)
+                    facts.bind(bound or full, ModuleBinding(line, full), conditional)
                 else:
                     head = full.split(".")[0]
-                    facts.bind(head, Binding("module", line, target=head), conditional)
+                    facts.bind(head, ModuleBinding(line, head), conditional)
         elif isinstance(node, cst.ImportFrom):
             level = len(node.relative)
             mod = _import_name(node.module) if node.module is not None else ""
@@ -196,22 +201,22 @@ class _CstWalker:
                 bound = _dotted(alias.asname.name) if alias.asname else name
                 facts.bind(
                     bound or name,
-                    Binding("from", line, target=mod, attr=name, level=level),
+                    FromBinding(line, mod, name, level),
                     conditional,
                 )
         elif isinstance(node, cst.Assign | cst.AnnAssign | cst.AugAssign):
             self.assignment(node, line, conditional)
         elif isinstance(node, cst.ClassDef):
             cls = self.class_def(node, line)
-            facts.bind(_ident(node.name.value), Binding("class", line, cls=cls), conditional)
+            facts.bind(_ident(node.name.value), ClassBinding(line, cls), conditional)
         elif isinstance(node, cst.FunctionDef):
-            facts.bind(_ident(node.name.value), Binding("def", line), conditional)
+            facts.bind(_ident(node.name.value), DefBinding(line), conditional)
         elif isinstance(node, cst.Expr):
             if isinstance(node.value, cst.Call):
                 self.call(node.value, line)
         elif isinstance(node, cst.Del):
             for name in _target_names(node.target):
-                facts.bind(name, Binding("unknown", line, reason=f"deleted at line {line}"), True)
+                facts.bind(name, UnknownBinding(line, f"deleted at line {line}"), True)
         elif isinstance(node, cst.If):
             self.nested(node.body)
             orelse = node.orelse
@@ -223,7 +228,7 @@ class _CstWalker:
             if isinstance(node, cst.For):
                 for name in _target_names(node.target):
                     why = f"bound by a loop at line {line}"
-                    facts.bind(name, Binding("unknown", line, reason=why), True)
+                    facts.bind(name, UnknownBinding(line, why), True)
             self.nested(node.body)
             self.nested(node.orelse.body if node.orelse else None)
         elif isinstance(node, cst.Try | cst.TryStar):
@@ -237,7 +242,7 @@ class _CstWalker:
                 if item.asname is not None:
                     for name in _target_names(item.asname.name):
                         why = f"bound by a with statement at line {line}"
-                        facts.bind(name, Binding("unknown", line, reason=why), True)
+                        facts.bind(name, UnknownBinding(line, why), True)
             self.nested(node.body)
 
     def assignment(
@@ -247,7 +252,7 @@ class _CstWalker:
         if isinstance(node, cst.AugAssign):
             for name in _target_names(node.target):
                 why = f"changed in place at line {line}"
-                facts.bind(name, Binding("unknown", line, reason=why), True)
+                facts.bind(name, UnknownBinding(line, why), True)
             return
         if node.value is None:
             return
@@ -257,7 +262,7 @@ class _CstWalker:
         )
         for target in targets:
             if isinstance(target, cst.Name):
-                facts.bind(_ident(target.value), Binding("value", line, expr=value), conditional)
+                facts.bind(_ident(target.value), ValueBinding(line, value), conditional)
             elif isinstance(target, cst.Attribute):
                 facts.calls.append(
                     Call(line, f"{_dotted(target) or self.code(target)} = ...", "patch")
@@ -269,7 +274,7 @@ class _CstWalker:
             else:
                 for name in _target_names(target):
                     why = f"unpacked from an expression at line {line}"
-                    facts.bind(name, Binding("unknown", line, reason=why), conditional)
+                    facts.bind(name, UnknownBinding(line, why), conditional)
 
     def call(self, node: cst.Call, line: int) -> None:
         callee = _dotted(node.func) or self.code(node.func)

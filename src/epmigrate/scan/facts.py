@@ -16,7 +16,7 @@ Facts live only as long as one scan: the scan cache keeps results, not facts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "DYNAMIC_CALLS",
@@ -26,11 +26,17 @@ __all__ = [
     "RETURNING_METHODS",
     "Binding",
     "Call",
+    "ClassBinding",
     "ClassFacts",
     "Decorator",
+    "DefBinding",
     "Expr",
+    "FromBinding",
+    "ModuleBinding",
     "ModuleFacts",
     "StarImport",
+    "UnknownBinding",
+    "ValueBinding",
     "concat",
     "is_dynamic_call",
     "is_dynamic_target",
@@ -140,27 +146,72 @@ class ClassFacts:
     """The class statement's decorators, outermost first."""
 
 
+# One class per kind of binding, each with only the fields its kind has: a
+# large tree binds a few hundred thousand names, and one class with every
+# field (nine slots) made each binding twice the size it needs.
+
+
 @dataclass(frozen=True, slots=True)
-class Binding:
-    """What a top-level name is bound to.
+class ModuleBinding:
+    """``import a.b as c``: the module ``target`` (``a.b``)."""
 
-    ``kind`` is one of ``module`` (``import a.b as c``: ``target`` is ``a.b``),
-    ``from`` (``from .x import y``: ``level``, ``target`` = ``x``, ``attr`` = ``y``),
-    ``value`` (``expr``), ``class`` (``cls``), ``def`` or ``unknown`` (``reason``).
-    """
-
-    kind: str
     line: int
-    target: str = ""
-    attr: str = ""
+    target: str
+    kind: ClassVar[str] = "module"
+
+
+@dataclass(frozen=True, slots=True)
+class FromBinding:
+    """``from .x import y``: ``level``, ``target`` = ``x``, ``attr`` = ``y``."""
+
+    line: int
+    target: str
+    attr: str
     level: int = 0
-    expr: Expr | None = None
-    cls: ClassFacts | None = None
-    reason: str = ""
     earlier: Binding | None = None
-    """For ``from``: how the imported name was bound in this module before the
-    import, if it was; ``from pkg import name`` inside ``pkg`` itself gets that
-    binding rather than the submodule ``pkg.name``."""
+    """How the imported name was bound in this module before the import, if
+    it was; ``from pkg import name`` inside ``pkg`` itself gets that binding
+    rather than the submodule ``pkg.name``."""
+    kind: ClassVar[str] = "from"
+
+
+@dataclass(frozen=True, slots=True)
+class ValueBinding:
+    """``name = expr``."""
+
+    line: int
+    expr: Expr
+    kind: ClassVar[str] = "value"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassBinding:
+    """A class statement."""
+
+    line: int
+    cls: ClassFacts
+    kind: ClassVar[str] = "class"
+
+
+@dataclass(frozen=True, slots=True)
+class DefBinding:
+    """A ``def`` statement."""
+
+    line: int
+    kind: ClassVar[str] = "def"
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownBinding:
+    """A name the scanner cannot tell the value of, with why."""
+
+    line: int
+    reason: str
+    kind: ClassVar[str] = "unknown"
+
+
+Binding = ModuleBinding | FromBinding | ValueBinding | ClassBinding | DefBinding | UnknownBinding
+"""What a top-level name is bound to; ``kind`` names which."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,35 +247,43 @@ class ModuleFacts:
     def bind(self, name: str, binding: Binding, conditional: bool) -> None:
         """Record a binding; a name bound again under a condition becomes unknown."""
         old = self.bindings.get(name)
-        if old is not None and conditional and replace(old, earlier=None) != binding:
-            binding = Binding(
-                "unknown",
+        if old is not None and conditional and _without_earlier(old) != binding:
+            binding = UnknownBinding(
                 binding.line,
-                reason=f"{name!r} is bound differently at lines {old.line} and {binding.line}",
+                f"{name!r} is bound differently at lines {old.line} and {binding.line}",
             )
-        elif binding.kind == "from":
+        elif isinstance(binding, FromBinding):
             binding = self._with_earlier(binding)
         self.bindings[name] = binding
 
-    def _with_earlier(self, binding: Binding) -> Binding:
-        """``binding`` with :attr:`Binding.earlier` set from the bindings so far."""
+    def _with_earlier(self, binding: FromBinding) -> FromBinding:
+        """``binding`` with :attr:`FromBinding.earlier` set from the bindings so far."""
         earlier = self.bindings.get(binding.attr)
-        if earlier is not None and replace(earlier, earlier=None, line=binding.line) == binding:
+        if (
+            isinstance(earlier, FromBinding)
+            and replace(earlier, earlier=None, line=binding.line) == binding
+        ):
             earlier = earlier.earlier  # the same import again
         if earlier is None:
             return binding
         depth = 1
-        link = earlier
-        while link.earlier is not None:
+        link: Binding = earlier
+        while isinstance(link, FromBinding) and link.earlier is not None:
             depth += 1
             link = link.earlier
         if depth > _MAX_EARLIER:
-            earlier = Binding(
-                "unknown",
+            earlier = UnknownBinding(
                 earlier.line,
-                reason=f"{binding.attr!r} is rebound by imports more than {_MAX_EARLIER} times",
+                f"{binding.attr!r} is rebound by imports more than {_MAX_EARLIER} times",
             )
         return replace(binding, earlier=earlier)
+
+
+def _without_earlier(binding: Binding) -> Binding:
+    """``binding`` as its statement alone gives it (without :attr:`FromBinding.earlier`)."""
+    if isinstance(binding, FromBinding) and binding.earlier is not None:
+        return replace(binding, earlier=None)
+    return binding
 
 
 _MAX_EARLIER = 16

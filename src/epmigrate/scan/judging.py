@@ -15,6 +15,7 @@ from dataclasses import replace
 from epmigrate.model import Extension, Finding, Status
 from epmigrate.profiles import Profile
 from epmigrate.scan import codes
+from epmigrate.scan.facts import ClassBinding
 from epmigrate.scan.reading import ListedFile, loose_name
 from epmigrate.scan.resolve import ClassT, ExternalT, FunctionT, Index, Unresolved, base_matches
 
@@ -104,7 +105,7 @@ def judge(
     # Classes of this file that derive from a base but that the rule never
     # reaches (or, for the subclass profile, that it loads).
     for name, binding in facts.bindings.items():
-        if binding.kind != "class" or binding.cls is None or name == expected:
+        if not isinstance(binding, ClassBinding) or name == expected:
             continue
         cls = ClassT(module_name, binding.cls)
         if cls.qualname in loaded_here or binding.cls.abstract or base_matches(cls.qualname, bases):

@@ -15,7 +15,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from epmigrate.scan.facts import Binding, ClassFacts, Expr, ModuleFacts
+from epmigrate.scan.facts import (
+    Binding,
+    ClassBinding,
+    ClassFacts,
+    DefBinding,
+    Expr,
+    FromBinding,
+    ModuleBinding,
+    ModuleFacts,
+    ValueBinding,
+)
 from epmigrate.scan.locate import Located, Locator
 
 __all__ = [
@@ -275,8 +285,7 @@ class Index:
         return Unresolved(f"{name!r} is not defined in {module}")
 
     def _binding_step(self, module: str, name: str, binding: Binding, attrs: list[str]) -> _State:
-        kind = binding.kind
-        while kind == "from":
+        while isinstance(binding, FromBinding):
             base = self.absolute(module, binding.level, binding.target)
             if base is None:
                 return (
@@ -295,22 +304,19 @@ class Index:
                 return ("done", self._own_submodule(module, binding))
             name = binding.attr
             binding = binding.earlier
-            kind = binding.kind
-        if kind == "module":
+        if isinstance(binding, ModuleBinding):
             return ("done", self._module(binding.target))
-        if kind == "class":
-            assert binding.cls is not None
+        if isinstance(binding, ClassBinding):
             return ("done", ClassT(module, binding.cls))
-        if kind == "value":
-            assert binding.expr is not None
+        if isinstance(binding, ValueBinding):
             # A reference is a re-export by assignment:
             # ``Base = extensions.ExtensionDescriptor``.
             return self._expr_step(module, binding.expr, attrs)
-        if kind == "def":
+        if isinstance(binding, DefBinding):
             return ("done", FunctionT(module, name, binding.line))
         return ("done", Unresolved(f"{module}, line {binding.line}: {binding.reason}"))
 
-    def _own_submodule(self, module: str, binding: Binding) -> Target:
+    def _own_submodule(self, module: str, binding: FromBinding) -> Target:
         name = f"{module}.{binding.attr}"
         if self._packages.get(module) and self.locator.exists(name):
             return self._module(name)
