@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from epmigrate.scan.facts import (
     FORMATS,
+    NO_EXPRS,
     NOT_CONSTANT,
     NOT_STR,
     RETURNING_METHODS,
@@ -24,6 +25,7 @@ from epmigrate.scan.facts import (
     Decorator,
     DefBinding,
     Expr,
+    FactsBuilder,
     FromBinding,
     ModuleBinding,
     ModuleFacts,
@@ -57,7 +59,7 @@ def tree_facts(tree: ast.Module, source: str | bytes) -> ModuleFacts:
     """
     walker = _AstWalker(source)
     walker.block(tree.body, conditional=False)
-    return walker.facts
+    return walker.facts.done()
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -127,7 +129,7 @@ def _target_names(node: ast.expr) -> list[str]:
 class _AstWalker:
     def __init__(self, source: str | bytes) -> None:
         self.source = source
-        self.facts = ModuleFacts()
+        self.facts = FactsBuilder()
 
     def code(self, node: ast.AST) -> str:
         """The node's source text, shortened (Python's rendering if it has no position)."""
@@ -248,7 +250,15 @@ class _AstWalker:
                     (_dotted(d) or "").endswith("abstractmethod") for d in stmt.decorator_list
                 )
         decorators = tuple(self.decorator(d) for d in node.decorator_list)
-        return ClassFacts(node.name, node.lineno, bases, attrs, returns, abstract, decorators)
+        return ClassFacts(
+            node.name,
+            node.lineno,
+            tuple(bases),
+            attrs or NO_EXPRS,
+            returns or NO_EXPRS,
+            abstract,
+            decorators,
+        )
 
     def returned(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Expr:
         found = [s for s in func.body if isinstance(s, ast.Return)]

@@ -24,6 +24,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from epmigrate.scan.facts import (
     FORMATS,
+    NO_EXPRS,
     NOT_CONSTANT,
     NOT_STR,
     RETURNING_METHODS,
@@ -33,6 +34,7 @@ from epmigrate.scan.facts import (
     Decorator,
     DefBinding,
     Expr,
+    FactsBuilder,
     FromBinding,
     ModuleBinding,
     ModuleFacts,
@@ -134,11 +136,11 @@ class _CstWalker:
     def __init__(self, module: cst.Module, line_of: LineOf) -> None:
         self.module = module
         self.line_of = line_of
-        self.facts = ModuleFacts()
+        self.facts = FactsBuilder()
 
     def run(self) -> ModuleFacts:
         self.block(self.module.body, conditional=False)
-        return self.facts
+        return self.facts.done()
 
     def code(self, node: cst.CSTNode) -> str:
         """The node's source text without its own parentheses, shortened.
@@ -314,7 +316,13 @@ class _CstWalker:
                 self.skip(stmt)
         decorators = tuple(self.decorator(d.decorator) for d in node.decorators)
         return ClassFacts(
-            _ident(node.name.value), line, bases, attrs, returns, abstract, decorators
+            _ident(node.name.value),
+            line,
+            tuple(bases),
+            attrs or NO_EXPRS,
+            returns or NO_EXPRS,
+            abstract,
+            decorators,
         )
 
     def decorator(self, node: cst.BaseExpression) -> Decorator:
@@ -324,7 +332,7 @@ class _CstWalker:
 
     def skip(self, node: cst.BaseCompoundStatement) -> None:
         saved = self.facts
-        self.facts = ModuleFacts()
+        self.facts = FactsBuilder()
         self.statement(node, 0, True)
         self.facts = saved
 

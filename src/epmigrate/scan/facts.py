@@ -15,7 +15,9 @@ Facts live only as long as one scan: the scan cache keeps results, not facts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "FORMATS",
     "NOT_CONSTANT",
     "NOT_STR",
+    "NO_EXPRS",
     "RETURNING_METHODS",
     "Binding",
     "Call",
@@ -31,6 +34,7 @@ __all__ = [
     "Decorator",
     "DefBinding",
     "Expr",
+    "FactsBuilder",
     "FromBinding",
     "ModuleBinding",
     "ModuleFacts",
@@ -128,16 +132,21 @@ class Decorator:
     text: str
 
 
+NO_EXPRS: Mapping[str, Expr] = MappingProxyType({})
+"""The one empty mapping of names to expressions: most classes set no alias
+and define neither of :data:`RETURNING_METHODS`."""
+
+
 @dataclass(frozen=True, slots=True)
 class ClassFacts:
     """A class statement: its bases and the class-level facts aliases need."""
 
     name: str
     line: int
-    bases: list[Expr]
-    attrs: dict[str, Expr] = field(default_factory=dict)
+    bases: tuple[Expr, ...]
+    attrs: Mapping[str, Expr] = field(default_factory=lambda: NO_EXPRS)
     """Class-level ``NAME = expr`` assignments."""
-    returns: dict[str, Expr] = field(default_factory=dict)
+    returns: Mapping[str, Expr] = field(default_factory=lambda: NO_EXPRS)
     """For each of :data:`RETURNING_METHODS` it defines: what its one ``return``
     gives (``unknown`` when there is not exactly one)."""
     abstract: bool = False
@@ -235,12 +244,17 @@ class Call:
 
 @dataclass(slots=True)
 class ModuleFacts:
-    """Everything the scanner keeps of one module."""
+    """Everything the scanner keeps of one module.
+
+    The sequences are tuples, most of them the one empty tuple: a large scan
+    keeps tens of thousands of modules, and few have a star import, an
+    import-time call or a relative import (:class:`FactsBuilder` gathers them).
+    """
 
     bindings: dict[str, Binding] = field(default_factory=dict)
-    stars: list[StarImport] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    relative_imports: list[int] = field(default_factory=list)
+    stars: tuple[StarImport, ...] = ()
+    calls: tuple[Call, ...] = ()
+    relative_imports: tuple[int, ...] = ()
     dynamic: str = ""
     """Non-empty when the module defines names dynamically (why and where)."""
 
@@ -284,6 +298,30 @@ def _without_earlier(binding: Binding) -> Binding:
     if isinstance(binding, FromBinding) and binding.earlier is not None:
         return replace(binding, earlier=None)
     return binding
+
+
+@dataclass(slots=True)
+class FactsBuilder:
+    """A module's facts while a front end walks it: lists that grow, made tuples by :meth:`done`."""
+
+    facts: ModuleFacts = field(default_factory=ModuleFacts)
+    stars: list[StarImport] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    relative_imports: list[int] = field(default_factory=list)
+    dynamic: str = ""
+
+    def bind(self, name: str, binding: Binding, conditional: bool) -> None:
+        """:meth:`ModuleFacts.bind`."""
+        self.facts.bind(name, binding, conditional)
+
+    def done(self) -> ModuleFacts:
+        """The facts gathered."""
+        facts = self.facts
+        facts.stars = tuple(self.stars)
+        facts.calls = tuple(self.calls)
+        facts.relative_imports = tuple(self.relative_imports)
+        facts.dynamic = self.dynamic
+        return facts
 
 
 _MAX_EARLIER = 16
