@@ -93,7 +93,7 @@ def scan(
         from epmigrate.scan import judging
         from epmigrate.scan.resolve import Index
 
-        locator = Locator(everywhere)
+        locator = Locator(everywhere, recording=cache is not None)
         index = Index(locator, reader.consulted)
         for n, f in enumerate(files, 1):
             reader.scanned(f, rules)

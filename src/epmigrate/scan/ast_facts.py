@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import sys
 from collections.abc import Sequence
 
 from epmigrate.scan.facts import (
@@ -70,8 +71,12 @@ def _dotted(node: ast.expr) -> str | None:
         node = node.value
     if not isinstance(node, ast.Name):
         return None
+    if not parts:
+        return node.id
     parts.append(node.id)
-    return ".".join(reversed(parts))
+    # Interned: the same reference (``extensions.ExtensionDescriptor``) is
+    # written in module after module, and the facts keep every one.
+    return sys.intern(".".join(reversed(parts)))
 
 
 _KINDS = {
@@ -157,7 +162,7 @@ class _AstWalker:
                     binding = ModuleBinding(line, alias.name)
                     facts.bind(alias.asname, binding, conditional)
                 else:
-                    head = alias.name.split(".")[0]
+                    head = sys.intern(alias.name.split(".")[0])
                     facts.bind(head, ModuleBinding(line, head), conditional)
         elif isinstance(node, ast.ImportFrom):
             mod = node.module or ""

@@ -16,6 +16,7 @@ libcst's own position metadata is used instead.
 from __future__ import annotations
 
 import ast
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
@@ -122,8 +123,12 @@ def _dotted(node: cst.BaseExpression) -> str | None:
         node = node.value
     if not isinstance(node, cst.Name):
         return None
+    if not parts:
+        return _ident(node.value)
     parts.append(_ident(node.value))
-    return ".".join(reversed(parts))
+    # Interned: the same reference (``extensions.ExtensionDescriptor``) is
+    # written in module after module, and the facts keep every one.
+    return sys.intern(".".join(reversed(parts)))
 
 
 def _import_name(node: cst.Attribute | cst.Name) -> str:
@@ -188,7 +193,7 @@ class _CstWalker:
                     bound = _dotted(alias.asname.name)
                     facts.bind(bound or full, ModuleBinding(line, full), conditional)
                 else:
-                    head = full.split(".")[0]
+                    head = sys.intern(full.split(".")[0])
                     facts.bind(head, ModuleBinding(line, head), conditional)
         elif isinstance(node, cst.ImportFrom):
             level = len(node.relative)

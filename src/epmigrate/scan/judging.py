@@ -9,6 +9,7 @@ loader would see, and notes every risk a migration must know about;
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -42,6 +43,10 @@ def judge(
     module_name = f.module or loose_name(f)
     out: list[Extension] = []
     expected = prof.expected_class(f.item.stem)
+    if expected is not None:
+        # The class statement's own name when there is one: every extension
+        # keeps its class name.
+        expected = sys.intern(expected)
     loaded_here: set[str] = set()
 
     def make(cls_name: str, line: int, status: Status, alias: tuple[str | None, str]) -> Extension:

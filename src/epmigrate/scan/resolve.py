@@ -169,8 +169,10 @@ class Index:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._packages: dict[str, bool] = {}
         self._lookups: dict[tuple[str, str], Target] = {}
-        self._verdicts: dict[tuple[str, frozenset[str]], Verdict] = {}
-        self._mros: dict[str, tuple[list[ClassT], str]] = {}
+        # Classes are keyed by module and name, which give the qualified name
+        # (a class name has no dot) without a string made per class.
+        self._verdicts: dict[tuple[str, str, frozenset[str]], Verdict] = {}
+        self._mros: dict[tuple[str, str], tuple[list[ClassT], str]] = {}
         self._values: dict[tuple[str, str], tuple[str | None, str]] = {}
         self._modules: dict[str, ModuleT] = {}
         self._builtins: dict[str, ExternalT] = {}
@@ -387,7 +389,7 @@ class Index:
         is valid Python. A class met again on the current path (which Python
         could never create) counts as not deriving on that path.
         """
-        known = self._verdicts.get((cls.qualname, bases))
+        known = self._verdicts.get((cls.module, cls.cls.name, bases))
         if known is not None:
             return known
         # Each frame: the class, its base targets still to look at, and the
@@ -432,7 +434,7 @@ class Index:
         path: set[str],
     ) -> Verdict | None:
         """The verdict at once (known, or ``cls`` is a base), or push a frame."""
-        known = self._verdicts.get((cls.qualname, bases))
+        known = self._verdicts.get((cls.module, cls.cls.name, bases))
         if known is not None:
             return known
         if base_matches(cls.qualname, bases):
@@ -455,14 +457,15 @@ class Index:
         # An unknown verdict may hang on the path walked (a cycle cut short):
         # only the walk's own start keeps it.
         if verdict.derives is not None or not stack:
-            self._verdicts[(cls.qualname, bases)] = verdict
+            self._verdicts[(cls.module, cls.cls.name, bases)] = verdict
         return verdict
 
     def mro(self, cls: ClassT) -> tuple[list[ClassT], str]:
         """Readable classes in method resolution order, and why the walk stopped early."""
-        known = self._mros.get(cls.qualname)
+        key = (cls.module, cls.cls.name)
+        known = self._mros.get(key)
         if known is None:
-            known = self._mros[cls.qualname] = self._mro(cls)
+            known = self._mros[key] = self._mro(cls)
         return known
 
     def _mro(self, cls: ClassT) -> tuple[list[ClassT], str]:
