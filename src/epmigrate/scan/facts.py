@@ -7,7 +7,7 @@ across modules without the syntax tree:
 
 * ``("str", value)``: a string literal;
 * ``("ref", "a.b.c")``: a dotted name;
-* ``("concat", [expr, ...])``: ``+`` of expressions;
+* ``("concat", (expr, ...))``: ``+`` of expressions;
 * ``("unknown", reason)``: anything else, with why.
 
 Facts live only as long as one scan: the scan cache keeps results, not facts.
@@ -87,7 +87,7 @@ def concat(parts: list[Expr]) -> Expr:
         return ("str", "")
     if len(out) == 1 and out[0][0] == "str":
         return out[0]
-    return ("concat", out)
+    return ("concat", tuple(out))
 
 
 NOT_STR = "{} is not a str"

@@ -167,7 +167,8 @@ class Index:
         self.locator = locator
         self._load = load
         self._facts: dict[str, ModuleFacts | None] = {}
-        self._packages: dict[str, bool] = {}
+        self._packages: set[str] = set()
+        """The modules read so far that are packages."""
         self._lookups: dict[tuple[str, str], Target] = {}
         # Classes are keyed by module and name, which give the qualified name
         # (a class name has no dot) without a string made per class.
@@ -181,7 +182,8 @@ class Index:
         """Register a module the scan has already read."""
         self.locator.add(located)
         self._facts[located.name] = facts
-        self._packages[located.name] = located.is_package
+        if located.is_package:
+            self._packages.add(located.name)
 
     def _module(self, name: str) -> ModuleT:
         """The one :class:`ModuleT` of ``name``: memoised lookups hold it many times over."""
@@ -196,7 +198,8 @@ class Index:
         if module not in self._facts:
             located = self.locator.find(module)
             self._facts[module] = self._load(located) if located else None
-            self._packages[module] = bool(located and located.is_package)
+            if located and located.is_package:
+                self._packages.add(module)
         return self._facts[module]
 
     # -- names ------------------------------------------------------------
@@ -230,6 +233,13 @@ class Index:
                     )
                 elif known is not None:
                     state = ("done", known)
+                elif (facts := self.facts(key[0])) is not None and key[1] not in facts.bindings:
+                    # A name its module does not bind ends here, whatever the
+                    # stack holds: what it means (a submodule, a built-in, a
+                    # name a star import may give) is asked again next time, not
+                    # memoised. It costs a few dictionary lookups, and the
+                    # memo kept one entry per built-in base of every class.
+                    state = ("done", self._unbound(key[0], key[1], facts))
                 else:
                     self._lookups[key] = _FOLLOWING
                     started.append((key, len(attrs)))
@@ -268,7 +278,7 @@ class Index:
 
     def _unbound(self, module: str, name: str, facts: ModuleFacts) -> Target:
         sub = f"{module}.{name}"
-        if self.locator.exists(sub) and self._packages.get(module):
+        if self.locator.exists(sub) and module in self._packages:
             return self._module(sub)
         if facts.stars:
             star = facts.stars[-1]
@@ -320,7 +330,7 @@ class Index:
 
     def _own_submodule(self, module: str, binding: FromBinding) -> Target:
         name = f"{module}.{binding.attr}"
-        if self._packages.get(module) and self.locator.exists(name):
+        if module in self._packages and self.locator.exists(name):
             return self._module(name)
         return Unresolved(
             f"line {binding.line} of {module} imports {binding.attr!r} from {module} itself, "
@@ -369,7 +379,7 @@ class Index:
         if level == 0:
             return target
         self.facts(module)
-        package = module if self._packages.get(module) else module.rpartition(".")[0]
+        package = module if module in self._packages else module.rpartition(".")[0]
         parts = package.split(".") if package else []
         if level - 1 > len(parts) - 1 or not parts:
             return None
