@@ -198,7 +198,7 @@ def _scan_files(
     from epmigrate.scan.result import ScanResult
 
     rules, files, reader = found.rules, found.files, found.reader
-    locator = Locator(found.everywhere)
+    locator = Locator(found.everywhere, recording=cache is not None)
     index = Index(locator, reader.consulted)
     for n, f in enumerate(files, 1):
         reader.scanned(f, rules)
@@ -232,6 +232,11 @@ def _scan_files(
         ),
     )
     if cache is not None and found.key is not None:
+        # What judging needed (every module's facts, the resolution memos)
+        # goes before the entry is built: a large scan's entry is as big again.
+        del index, rejected
+        for f in files:
+            f.facts = None
         checksum = cache.put(found.key, memo.record(result, files, found.listed, reader, locator))
         if checksum is not None:
             cache.answered = (found.key, checksum)

@@ -11,20 +11,28 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import sys
 from collections.abc import Sequence
 
 from epmigrate.scan.facts import (
     FORMATS,
+    NO_EXPRS,
     NOT_CONSTANT,
     NOT_STR,
     RETURNING_METHODS,
-    Binding,
     Call,
+    ClassBinding,
     ClassFacts,
     Decorator,
+    DefBinding,
     Expr,
+    FactsBuilder,
+    FromBinding,
+    ModuleBinding,
     ModuleFacts,
     StarImport,
+    UnknownBinding,
+    ValueBinding,
     concat,
     is_dynamic_call,
     is_dynamic_target,
@@ -39,8 +47,70 @@ __all__ = [
 
 
 def module_facts(source: str | bytes) -> ModuleFacts:
-    """The facts of a module's source; raises ``SyntaxError``/``ValueError``."""
+    """The facts of a module's source; raises ``SyntaxError``/``ValueError``.
+
+    A large module is parsed a run of top-level statements at a time when it
+    can be (:func:`_piecewise_facts`); the facts are the same.
+    """
+    if len(source) > _PIECE:
+        facts = _piecewise_facts(source)
+        if facts is not None:
+            return facts
     return tree_facts(ast.parse(source), source)
+
+
+_PIECE = 1 << 16
+"""Source characters parsed at once, at least, by :func:`_piecewise_facts`."""
+
+_CONTINUING = ("else", "elif", "except", "finally")
+"""Clauses that continue a compound statement from column 0: never a piece's start."""
+
+
+def _piecewise_facts(source: str | bytes) -> ModuleFacts | None:
+    """The facts of ``source`` parsed in pieces, or ``None`` when it does not split.
+
+    Python's tree of a module costs about fifty times the module's text while
+    it is built (a constants module of 60,000 names: 160 MB, most of it gone
+    once the facts are read). A piece ends before a line that starts at
+    column 0 with code; it is parsed with as many blank lines before it as
+    the module has before it, so line numbers stay. A piece that ends inside a
+    statement (an open bracket or string, a continuation line, a decorator)
+    or starts inside one (``else:``) does not parse: then the whole module is
+    parsed as one. Python reads a module as its top-level statements one after
+    another, so pieces that all parse hold the same statements in the same
+    order. A ``__future__`` import can change how the rest parses: such a
+    module is parsed whole.
+    """
+    try:
+        text = source if isinstance(source, str) else importlib.util.decode_source(source)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+    if "__future__" in text:
+        return None
+    walker = _AstWalker(text)
+    start = lines = 0
+    while start < len(text):
+        end = text.find("\n", start + _PIECE)
+        while end != -1 and not _starts_statement(text, end + 1):
+            end = text.find("\n", end + 1)
+        stop = len(text) if end == -1 else end + 1
+        piece = text[start:stop]
+        try:
+            tree = ast.parse("\n" * lines + piece)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        walker.block(tree.body, conditional=False)
+        del tree
+        lines += piece.count("\n")
+        start = stop
+    return walker.facts.done()
+
+
+def _starts_statement(text: str, at: int) -> bool:
+    """Whether the line at offset ``at`` may start a top-level statement."""
+    return (
+        at < len(text) and text[at] not in " \t\f\r\n#)]}" and not text.startswith(_CONTINUING, at)
+    )
 
 
 def tree_facts(tree: ast.Module, source: str | bytes) -> ModuleFacts:
@@ -52,7 +122,7 @@ def tree_facts(tree: ast.Module, source: str | bytes) -> ModuleFacts:
     """
     walker = _AstWalker(source)
     walker.block(tree.body, conditional=False)
-    return walker.facts
+    return walker.facts.done()
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -63,8 +133,12 @@ def _dotted(node: ast.expr) -> str | None:
         node = node.value
     if not isinstance(node, ast.Name):
         return None
+    if not parts:
+        return node.id
     parts.append(node.id)
-    return ".".join(reversed(parts))
+    # Interned: the same reference (``extensions.ExtensionDescriptor``) is
+    # written in module after module, and the facts keep every one.
+    return sys.intern(".".join(reversed(parts)))
 
 
 _KINDS = {
@@ -122,7 +196,7 @@ def _target_names(node: ast.expr) -> list[str]:
 class _AstWalker:
     def __init__(self, source: str | bytes) -> None:
         self.source = source
-        self.facts = ModuleFacts()
+        self.facts = FactsBuilder()
 
     def code(self, node: ast.AST) -> str:
         """The node's source text, shortened (Python's rendering if it has no position)."""
@@ -147,11 +221,11 @@ class _AstWalker:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
-                    binding = Binding("module", line, target=alias.name)
+                    binding = ModuleBinding(line, alias.name)
                     facts.bind(alias.asname, binding, conditional)
                 else:
-                    head = alias.name.split(".")[0]
-                    facts.bind(head, Binding("module", line, target=head), conditional)
+                    head = sys.intern(alias.name.split(".")[0])
+                    facts.bind(head, ModuleBinding(line, head), conditional)
         elif isinstance(node, ast.ImportFrom):
             mod = node.module or ""
             if node.level:
@@ -160,8 +234,8 @@ class _AstWalker:
                 if alias.name == "*":
                     facts.stars.append(StarImport(node.level, mod, line))
                     continue
-                binding = Binding("from", line, target=mod, attr=alias.name, level=node.level)
-                facts.bind(alias.asname or alias.name, binding, conditional)
+                imported = FromBinding(line, mod, alias.name, node.level)
+                facts.bind(alias.asname or alias.name, imported, conditional)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             if node.value is None:
                 return
@@ -169,7 +243,7 @@ class _AstWalker:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 if isinstance(target, ast.Name):
-                    facts.bind(target.id, Binding("value", line, expr=value), conditional)
+                    facts.bind(target.id, ValueBinding(line, value), conditional)
                 elif isinstance(target, ast.Attribute):
                     text = _dotted(target) or self.code(target)
                     facts.calls.append(Call(line, f"{text} = ...", "patch"))
@@ -180,15 +254,15 @@ class _AstWalker:
                 else:
                     for name in _target_names(target):
                         why = f"unpacked from an expression at line {line}"
-                        facts.bind(name, Binding("unknown", line, reason=why), conditional)
+                        facts.bind(name, UnknownBinding(line, why), conditional)
         elif isinstance(node, ast.AugAssign):
             for name in _target_names(node.target):
                 why = f"changed in place at line {line}"
-                facts.bind(name, Binding("unknown", line, reason=why), True)
+                facts.bind(name, UnknownBinding(line, why), True)
         elif isinstance(node, ast.ClassDef):
-            facts.bind(node.name, Binding("class", line, cls=self.class_def(node)), conditional)
+            facts.bind(node.name, ClassBinding(line, self.class_def(node)), conditional)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            facts.bind(node.name, Binding("def", line), conditional)
+            facts.bind(node.name, DefBinding(line), conditional)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             callee = _dotted(node.value.func) or self.code(node.value.func)
             facts.calls.append(Call(line, f"{callee}(...)"))
@@ -198,12 +272,12 @@ class _AstWalker:
             for target in node.targets:
                 for name in _target_names(target):
                     why = f"deleted at line {line}"
-                    facts.bind(name, Binding("unknown", line, reason=why), True)
+                    facts.bind(name, UnknownBinding(line, why), True)
         elif isinstance(node, ast.If | ast.While | ast.For | ast.AsyncFor):
             if isinstance(node, ast.For | ast.AsyncFor):
                 for name in _target_names(node.target):
                     why = f"bound by a loop at line {line}"
-                    facts.bind(name, Binding("unknown", line, reason=why), True)
+                    facts.bind(name, UnknownBinding(line, why), True)
             self.block(node.body, conditional=True)
             self.block(node.orelse, conditional=True)
         elif isinstance(node, ast.Try | ast.TryStar):
@@ -217,7 +291,7 @@ class _AstWalker:
                 if item.optional_vars is not None:
                     for name in _target_names(item.optional_vars):
                         why = f"bound by a with statement at line {line}"
-                        facts.bind(name, Binding("unknown", line, reason=why), True)
+                        facts.bind(name, UnknownBinding(line, why), True)
             self.block(node.body, conditional=True)
 
     def class_def(self, node: ast.ClassDef) -> ClassFacts:
@@ -243,7 +317,15 @@ class _AstWalker:
                     (_dotted(d) or "").endswith("abstractmethod") for d in stmt.decorator_list
                 )
         decorators = tuple(self.decorator(d) for d in node.decorator_list)
-        return ClassFacts(node.name, node.lineno, bases, attrs, returns, abstract, decorators)
+        return ClassFacts(
+            node.name,
+            node.lineno,
+            tuple(bases),
+            attrs or NO_EXPRS,
+            returns or NO_EXPRS,
+            abstract,
+            decorators,
+        )
 
     def returned(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Expr:
         found = [s for s in func.body if isinstance(s, ast.Return)]

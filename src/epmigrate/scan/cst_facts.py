@@ -16,6 +16,7 @@ libcst's own position metadata is used instead.
 from __future__ import annotations
 
 import ast
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
@@ -24,16 +25,23 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from epmigrate.scan.facts import (
     FORMATS,
+    NO_EXPRS,
     NOT_CONSTANT,
     NOT_STR,
     RETURNING_METHODS,
-    Binding,
     Call,
+    ClassBinding,
     ClassFacts,
     Decorator,
+    DefBinding,
     Expr,
+    FactsBuilder,
+    FromBinding,
+    ModuleBinding,
     ModuleFacts,
     StarImport,
+    UnknownBinding,
+    ValueBinding,
     concat,
     is_dynamic_call,
     is_dynamic_target,
@@ -115,8 +123,12 @@ def _dotted(node: cst.BaseExpression) -> str | None:
         node = node.value
     if not isinstance(node, cst.Name):
         return None
+    if not parts:
+        return _ident(node.value)
     parts.append(_ident(node.value))
-    return ".".join(reversed(parts))
+    # Interned: the same reference (``extensions.ExtensionDescriptor``) is
+    # written in module after module, and the facts keep every one.
+    return sys.intern(".".join(reversed(parts)))
 
 
 def _import_name(node: cst.Attribute | cst.Name) -> str:
@@ -129,11 +141,11 @@ class _CstWalker:
     def __init__(self, module: cst.Module, line_of: LineOf) -> None:
         self.module = module
         self.line_of = line_of
-        self.facts = ModuleFacts()
+        self.facts = FactsBuilder()
 
     def run(self) -> ModuleFacts:
         self.block(self.module.body, conditional=False)
-        return self.facts
+        return self.facts.done()
 
     def code(self, node: cst.CSTNode) -> str:
         """The node's source text without its own parentheses, shortened.
@@ -179,10 +191,10 @@ class _CstWalker:
                 full = _import_name(alias.name)
                 if alias.asname is not None:
                     bound = _dotted(alias.asname.name)
-                    facts.bind(bound or full, Binding("module", line, target=full), conditional)
+                    facts.bind(bound or full, ModuleBinding(line, full), conditional)
                 else:
-                    head = full.split(".")[0]
-                    facts.bind(head, Binding("module", line, target=head), conditional)
+                    head = sys.intern(full.split(".")[0])
+                    facts.bind(head, ModuleBinding(line, head), conditional)
         elif isinstance(node, cst.ImportFrom):
             level = len(node.relative)
             mod = _import_name(node.module) if node.module is not None else ""
@@ -196,22 +208,22 @@ class _CstWalker:
                 bound = _dotted(alias.asname.name) if alias.asname else name
                 facts.bind(
                     bound or name,
-                    Binding("from", line, target=mod, attr=name, level=level),
+                    FromBinding(line, mod, name, level),
                     conditional,
                 )
         elif isinstance(node, cst.Assign | cst.AnnAssign | cst.AugAssign):
             self.assignment(node, line, conditional)
         elif isinstance(node, cst.ClassDef):
             cls = self.class_def(node, line)
-            facts.bind(_ident(node.name.value), Binding("class", line, cls=cls), conditional)
+            facts.bind(_ident(node.name.value), ClassBinding(line, cls), conditional)
         elif isinstance(node, cst.FunctionDef):
-            facts.bind(_ident(node.name.value), Binding("def", line), conditional)
+            facts.bind(_ident(node.name.value), DefBinding(line), conditional)
         elif isinstance(node, cst.Expr):
             if isinstance(node.value, cst.Call):
                 self.call(node.value, line)
         elif isinstance(node, cst.Del):
             for name in _target_names(node.target):
-                facts.bind(name, Binding("unknown", line, reason=f"deleted at line {line}"), True)
+                facts.bind(name, UnknownBinding(line, f"deleted at line {line}"), True)
         elif isinstance(node, cst.If):
             self.nested(node.body)
             orelse = node.orelse
@@ -223,7 +235,7 @@ class _CstWalker:
             if isinstance(node, cst.For):
                 for name in _target_names(node.target):
                     why = f"bound by a loop at line {line}"
-                    facts.bind(name, Binding("unknown", line, reason=why), True)
+                    facts.bind(name, UnknownBinding(line, why), True)
             self.nested(node.body)
             self.nested(node.orelse.body if node.orelse else None)
         elif isinstance(node, cst.Try | cst.TryStar):
@@ -237,7 +249,7 @@ class _CstWalker:
                 if item.asname is not None:
                     for name in _target_names(item.asname.name):
                         why = f"bound by a with statement at line {line}"
-                        facts.bind(name, Binding("unknown", line, reason=why), True)
+                        facts.bind(name, UnknownBinding(line, why), True)
             self.nested(node.body)
 
     def assignment(
@@ -247,7 +259,7 @@ class _CstWalker:
         if isinstance(node, cst.AugAssign):
             for name in _target_names(node.target):
                 why = f"changed in place at line {line}"
-                facts.bind(name, Binding("unknown", line, reason=why), True)
+                facts.bind(name, UnknownBinding(line, why), True)
             return
         if node.value is None:
             return
@@ -257,7 +269,7 @@ class _CstWalker:
         )
         for target in targets:
             if isinstance(target, cst.Name):
-                facts.bind(_ident(target.value), Binding("value", line, expr=value), conditional)
+                facts.bind(_ident(target.value), ValueBinding(line, value), conditional)
             elif isinstance(target, cst.Attribute):
                 facts.calls.append(
                     Call(line, f"{_dotted(target) or self.code(target)} = ...", "patch")
@@ -269,7 +281,7 @@ class _CstWalker:
             else:
                 for name in _target_names(target):
                     why = f"unpacked from an expression at line {line}"
-                    facts.bind(name, Binding("unknown", line, reason=why), conditional)
+                    facts.bind(name, UnknownBinding(line, why), conditional)
 
     def call(self, node: cst.Call, line: int) -> None:
         callee = _dotted(node.func) or self.code(node.func)
@@ -309,7 +321,13 @@ class _CstWalker:
                 self.skip(stmt)
         decorators = tuple(self.decorator(d.decorator) for d in node.decorators)
         return ClassFacts(
-            _ident(node.name.value), line, bases, attrs, returns, abstract, decorators
+            _ident(node.name.value),
+            line,
+            tuple(bases),
+            attrs or NO_EXPRS,
+            returns or NO_EXPRS,
+            abstract,
+            decorators,
         )
 
     def decorator(self, node: cst.BaseExpression) -> Decorator:
@@ -319,7 +337,7 @@ class _CstWalker:
 
     def skip(self, node: cst.BaseCompoundStatement) -> None:
         saved = self.facts
-        self.facts = ModuleFacts()
+        self.facts = FactsBuilder()
         self.statement(node, 0, True)
         self.facts = saved
 

@@ -7,7 +7,7 @@ across modules without the syntax tree:
 
 * ``("str", value)``: a string literal;
 * ``("ref", "a.b.c")``: a dotted name;
-* ``("concat", [expr, ...])``: ``+`` of expressions;
+* ``("concat", (expr, ...))``: ``+`` of expressions;
 * ``("unknown", reason)``: anything else, with why.
 
 Facts live only as long as one scan: the scan cache keeps results, not facts.
@@ -15,22 +15,32 @@ Facts live only as long as one scan: the scan cache keeps results, not facts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 __all__ = [
     "DYNAMIC_CALLS",
     "FORMATS",
     "NOT_CONSTANT",
     "NOT_STR",
+    "NO_EXPRS",
     "RETURNING_METHODS",
     "Binding",
     "Call",
+    "ClassBinding",
     "ClassFacts",
     "Decorator",
+    "DefBinding",
     "Expr",
+    "FactsBuilder",
+    "FromBinding",
+    "ModuleBinding",
     "ModuleFacts",
     "StarImport",
+    "UnknownBinding",
+    "ValueBinding",
     "concat",
     "is_dynamic_call",
     "is_dynamic_target",
@@ -77,7 +87,7 @@ def concat(parts: list[Expr]) -> Expr:
         return ("str", "")
     if len(out) == 1 and out[0][0] == "str":
         return out[0]
-    return ("concat", out)
+    return ("concat", tuple(out))
 
 
 NOT_STR = "{} is not a str"
@@ -122,16 +132,21 @@ class Decorator:
     text: str
 
 
+NO_EXPRS: Mapping[str, Expr] = MappingProxyType({})
+"""The one empty mapping of names to expressions: most classes set no alias
+and define neither of :data:`RETURNING_METHODS`."""
+
+
 @dataclass(frozen=True, slots=True)
 class ClassFacts:
     """A class statement: its bases and the class-level facts aliases need."""
 
     name: str
     line: int
-    bases: list[Expr]
-    attrs: dict[str, Expr] = field(default_factory=dict)
+    bases: tuple[Expr, ...]
+    attrs: Mapping[str, Expr] = field(default_factory=lambda: NO_EXPRS)
     """Class-level ``NAME = expr`` assignments."""
-    returns: dict[str, Expr] = field(default_factory=dict)
+    returns: Mapping[str, Expr] = field(default_factory=lambda: NO_EXPRS)
     """For each of :data:`RETURNING_METHODS` it defines: what its one ``return``
     gives (``unknown`` when there is not exactly one)."""
     abstract: bool = False
@@ -140,27 +155,72 @@ class ClassFacts:
     """The class statement's decorators, outermost first."""
 
 
+# One class per kind of binding, each with only the fields its kind has: a
+# large tree binds a few hundred thousand names, and one class with every
+# field (nine slots) made each binding twice the size it needs.
+
+
 @dataclass(frozen=True, slots=True)
-class Binding:
-    """What a top-level name is bound to.
+class ModuleBinding:
+    """``import a.b as c``: the module ``target`` (``a.b``)."""
 
-    ``kind`` is one of ``module`` (``import a.b as c``: ``target`` is ``a.b``),
-    ``from`` (``from .x import y``: ``level``, ``target`` = ``x``, ``attr`` = ``y``),
-    ``value`` (``expr``), ``class`` (``cls``), ``def`` or ``unknown`` (``reason``).
-    """
-
-    kind: str
     line: int
-    target: str = ""
-    attr: str = ""
+    target: str
+    kind: ClassVar[str] = "module"
+
+
+@dataclass(frozen=True, slots=True)
+class FromBinding:
+    """``from .x import y``: ``level``, ``target`` = ``x``, ``attr`` = ``y``."""
+
+    line: int
+    target: str
+    attr: str
     level: int = 0
-    expr: Expr | None = None
-    cls: ClassFacts | None = None
-    reason: str = ""
     earlier: Binding | None = None
-    """For ``from``: how the imported name was bound in this module before the
-    import, if it was; ``from pkg import name`` inside ``pkg`` itself gets that
-    binding rather than the submodule ``pkg.name``."""
+    """How the imported name was bound in this module before the import, if
+    it was; ``from pkg import name`` inside ``pkg`` itself gets that binding
+    rather than the submodule ``pkg.name``."""
+    kind: ClassVar[str] = "from"
+
+
+@dataclass(frozen=True, slots=True)
+class ValueBinding:
+    """``name = expr``."""
+
+    line: int
+    expr: Expr
+    kind: ClassVar[str] = "value"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassBinding:
+    """A class statement."""
+
+    line: int
+    cls: ClassFacts
+    kind: ClassVar[str] = "class"
+
+
+@dataclass(frozen=True, slots=True)
+class DefBinding:
+    """A ``def`` statement."""
+
+    line: int
+    kind: ClassVar[str] = "def"
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownBinding:
+    """A name the scanner cannot tell the value of, with why."""
+
+    line: int
+    reason: str
+    kind: ClassVar[str] = "unknown"
+
+
+Binding = ModuleBinding | FromBinding | ValueBinding | ClassBinding | DefBinding | UnknownBinding
+"""What a top-level name is bound to; ``kind`` names which."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,47 +244,84 @@ class Call:
 
 @dataclass(slots=True)
 class ModuleFacts:
-    """Everything the scanner keeps of one module."""
+    """Everything the scanner keeps of one module.
+
+    The sequences are tuples, most of them the one empty tuple: a large scan
+    keeps tens of thousands of modules, and few have a star import, an
+    import-time call or a relative import (:class:`FactsBuilder` gathers them).
+    """
 
     bindings: dict[str, Binding] = field(default_factory=dict)
-    stars: list[StarImport] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    relative_imports: list[int] = field(default_factory=list)
+    stars: tuple[StarImport, ...] = ()
+    calls: tuple[Call, ...] = ()
+    relative_imports: tuple[int, ...] = ()
     dynamic: str = ""
     """Non-empty when the module defines names dynamically (why and where)."""
 
     def bind(self, name: str, binding: Binding, conditional: bool) -> None:
         """Record a binding; a name bound again under a condition becomes unknown."""
         old = self.bindings.get(name)
-        if old is not None and conditional and replace(old, earlier=None) != binding:
-            binding = Binding(
-                "unknown",
+        if old is not None and conditional and _without_earlier(old) != binding:
+            binding = UnknownBinding(
                 binding.line,
-                reason=f"{name!r} is bound differently at lines {old.line} and {binding.line}",
+                f"{name!r} is bound differently at lines {old.line} and {binding.line}",
             )
-        elif binding.kind == "from":
+        elif isinstance(binding, FromBinding):
             binding = self._with_earlier(binding)
         self.bindings[name] = binding
 
-    def _with_earlier(self, binding: Binding) -> Binding:
-        """``binding`` with :attr:`Binding.earlier` set from the bindings so far."""
+    def _with_earlier(self, binding: FromBinding) -> FromBinding:
+        """``binding`` with :attr:`FromBinding.earlier` set from the bindings so far."""
         earlier = self.bindings.get(binding.attr)
-        if earlier is not None and replace(earlier, earlier=None, line=binding.line) == binding:
+        if (
+            isinstance(earlier, FromBinding)
+            and replace(earlier, earlier=None, line=binding.line) == binding
+        ):
             earlier = earlier.earlier  # the same import again
         if earlier is None:
             return binding
         depth = 1
-        link = earlier
-        while link.earlier is not None:
+        link: Binding = earlier
+        while isinstance(link, FromBinding) and link.earlier is not None:
             depth += 1
             link = link.earlier
         if depth > _MAX_EARLIER:
-            earlier = Binding(
-                "unknown",
+            earlier = UnknownBinding(
                 earlier.line,
-                reason=f"{binding.attr!r} is rebound by imports more than {_MAX_EARLIER} times",
+                f"{binding.attr!r} is rebound by imports more than {_MAX_EARLIER} times",
             )
         return replace(binding, earlier=earlier)
+
+
+def _without_earlier(binding: Binding) -> Binding:
+    """``binding`` as its statement alone gives it (without :attr:`FromBinding.earlier`)."""
+    if isinstance(binding, FromBinding) and binding.earlier is not None:
+        return replace(binding, earlier=None)
+    return binding
+
+
+@dataclass(slots=True)
+class FactsBuilder:
+    """A module's facts while a front end walks it: lists that grow, made tuples by :meth:`done`."""
+
+    facts: ModuleFacts = field(default_factory=ModuleFacts)
+    stars: list[StarImport] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    relative_imports: list[int] = field(default_factory=list)
+    dynamic: str = ""
+
+    def bind(self, name: str, binding: Binding, conditional: bool) -> None:
+        """:meth:`ModuleFacts.bind`."""
+        self.facts.bind(name, binding, conditional)
+
+    def done(self) -> ModuleFacts:
+        """The facts gathered."""
+        facts = self.facts
+        facts.stars = tuple(self.stars)
+        facts.calls = tuple(self.calls)
+        facts.relative_imports = tuple(self.relative_imports)
+        facts.dynamic = self.dynamic
+        return facts
 
 
 _MAX_EARLIER = 16

@@ -9,12 +9,14 @@ loader would see, and notes every risk a migration must know about;
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
 from epmigrate.model import Extension, Finding, Status
 from epmigrate.profiles import Profile
 from epmigrate.scan import codes
+from epmigrate.scan.facts import ClassBinding
 from epmigrate.scan.reading import ListedFile, loose_name
 from epmigrate.scan.resolve import ClassT, ExternalT, FunctionT, Index, Unresolved, base_matches
 
@@ -41,6 +43,10 @@ def judge(
     module_name = f.module or loose_name(f)
     out: list[Extension] = []
     expected = prof.expected_class(f.item.stem)
+    if expected is not None:
+        # The class statement's own name when there is one: every extension
+        # keeps its class name.
+        expected = sys.intern(expected)
     loaded_here: set[str] = set()
 
     def make(cls_name: str, line: int, status: Status, alias: tuple[str | None, str]) -> Extension:
@@ -104,7 +110,7 @@ def judge(
     # Classes of this file that derive from a base but that the rule never
     # reaches (or, for the subclass profile, that it loads).
     for name, binding in facts.bindings.items():
-        if binding.kind != "class" or binding.cls is None or name == expected:
+        if not isinstance(binding, ClassBinding) or name == expected:
             continue
         cls = ClassT(module_name, binding.cls)
         if cls.qualname in loaded_here or binding.cls.abstract or base_matches(cls.qualname, bases):

@@ -75,8 +75,11 @@ class Locator:
     large tree asks about the same few directories thousands of times.
     """
 
-    def __init__(self, search_path: Sequence[str]) -> None:
+    def __init__(self, search_path: Sequence[str], *, recording: bool = True) -> None:
         self.search_path = list(search_path)
+        self.recording = recording
+        """Whether :meth:`answers` will be asked: without a cache, what only it
+        reports (the modules added, the answers of :meth:`exists`) is not kept."""
         self._memo: dict[str, Located | None] = {}
         self._listings: dict[str, frozenset[str]] = {}
         self._added: list[Located] = []
@@ -95,7 +98,8 @@ class Locator:
     def add(self, located: Located) -> None:
         """Make a module known without looking for it (a scanned file)."""
         self._memo[located.name] = located
-        self._added.append(located)
+        if self.recording:
+            self._added.append(located)
 
     def _search(self, name: str, leaf: str, directories: Sequence[str]) -> Located | None:
         """The first of ``directories`` holding package or module ``leaf``, as importlib looks."""
@@ -154,7 +158,8 @@ class Locator:
             return True
         parts = name.split(".")
         found = all(p.isidentifier() for p in parts) and bool(self._portions(parts))
-        self._exists[name] = found
+        if self.recording:
+            self._exists[name] = found
         return found
 
     def answers(self) -> dict[str, object]:
@@ -164,6 +169,8 @@ class Locator:
         :meth:`exists` answered about the others: the scan cache keeps them
         and reuses a result only while the file system answers the same.
         """
+        if not self.recording:
+            raise ValueError("a locator made with recording=False keeps no answers")
         added = {located.name for located in self._added}
         return {
             "added": [[x.name, x.path, x.is_package] for x in self._added],
@@ -178,7 +185,7 @@ class Locator:
     @classmethod
     def gives(cls, search_path: Sequence[str], answers: Mapping[str, object]) -> bool:
         """Whether a fresh locator on ``search_path`` answers as :meth:`answers` recorded."""
-        fresh = cls(search_path)
+        fresh = cls(search_path, recording=False)
         added, found, exists = answers["added"], answers["find"], answers["exists"]
         if not (isinstance(added, list) and isinstance(found, dict) and isinstance(exists, dict)):
             return False

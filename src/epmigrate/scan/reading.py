@@ -130,6 +130,8 @@ def list_files(
         return out
     for item in items:
         shown = os.path.join(directory, item.relpath)
+        if shown == item.path:
+            shown = item.path  # one string, not two equal ones, per file
         if isinstance(item, Delegated):
             findings.append(codes.delegated(shown, prof))
             continue

@@ -10,11 +10,22 @@ target with the reason, never a guess.
 from __future__ import annotations
 
 import builtins
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from epmigrate.scan.facts import Binding, ClassFacts, Expr, ModuleFacts
+from epmigrate.scan.facts import (
+    Binding,
+    ClassBinding,
+    ClassFacts,
+    DefBinding,
+    Expr,
+    FromBinding,
+    ModuleBinding,
+    ModuleFacts,
+    ValueBinding,
+)
 from epmigrate.scan.locate import Located, Locator
 
 __all__ = [
@@ -133,6 +144,22 @@ class Verdict:
     reason: str = ""
 
 
+_DERIVES = Verdict(True)
+_DOES_NOT = Verdict(False)
+"""The verdicts without a reason, one object each: the memo holds one per class."""
+
+
+def _verdict(derives: bool) -> Verdict:
+    return _DERIVES if derives else _DOES_NOT
+
+
+def _parts(dotted: str) -> list[str]:
+    """The names of ``a.b.c``, interned: the memo tables key on them by the thousand."""
+    if "." not in dotted:
+        return [dotted]
+    return [sys.intern(part) for part in dotted.split(".")]
+
+
 class Index:
     """Module facts by dotted name, read on demand, and resolution over them."""
 
@@ -140,24 +167,39 @@ class Index:
         self.locator = locator
         self._load = load
         self._facts: dict[str, ModuleFacts | None] = {}
-        self._packages: dict[str, bool] = {}
+        self._packages: set[str] = set()
+        """The modules read so far that are packages."""
         self._lookups: dict[tuple[str, str], Target] = {}
-        self._verdicts: dict[tuple[str, frozenset[str]], Verdict] = {}
-        self._mros: dict[str, tuple[list[ClassT], str]] = {}
+        # Classes are keyed by module and name, which give the qualified name
+        # (a class name has no dot) without a string made per class.
+        self._verdicts: dict[tuple[str, str, frozenset[str]], Verdict] = {}
+        self._mros: dict[tuple[str, str], tuple[list[ClassT], str]] = {}
         self._values: dict[tuple[str, str], tuple[str | None, str]] = {}
+        self._modules: dict[str, ModuleT] = {}
+        self._builtins: dict[str, ExternalT] = {}
 
     def add(self, located: Located, facts: ModuleFacts) -> None:
         """Register a module the scan has already read."""
         self.locator.add(located)
         self._facts[located.name] = facts
-        self._packages[located.name] = located.is_package
+        if located.is_package:
+            self._packages.add(located.name)
+
+    def _module(self, name: str) -> ModuleT:
+        """The one :class:`ModuleT` of ``name``: memoised lookups hold it many times over."""
+        found = self._modules.get(name)
+        if found is None:
+            name = sys.intern(name)
+            found = self._modules[name] = ModuleT(name)
+        return found
 
     def facts(self, module: str) -> ModuleFacts | None:
         """Facts of ``module``, or ``None`` when it cannot be found or read."""
         if module not in self._facts:
             located = self.locator.find(module)
             self._facts[module] = self._load(located) if located else None
-            self._packages[module] = bool(located and located.is_package)
+            if located and located.is_package:
+                self._packages.add(module)
         return self._facts[module]
 
     # -- names ------------------------------------------------------------
@@ -166,7 +208,7 @@ class Index:
     # assignments that name each other; neither may exhaust Python's stack.
     def resolve(self, module: str, dotted: str) -> Target:
         """What ``dotted`` (``a`` or ``a.b.c``) means inside ``module``."""
-        head, *rest = dotted.split(".")
+        head, *rest = _parts(dotted)
         return self._follow(("lookup", module, head), rest[::-1])
 
     def _follow(self, state: _State, attrs: list[str]) -> Target:
@@ -191,6 +233,13 @@ class Index:
                     )
                 elif known is not None:
                     state = ("done", known)
+                elif (facts := self.facts(key[0])) is not None and key[1] not in facts.bindings:
+                    # A name its module does not bind ends here, whatever the
+                    # stack holds: what it means (a submodule, a built-in, a
+                    # name a star import may give) is asked again next time, not
+                    # memoised. It costs a few dictionary lookups, and the
+                    # memo kept one entry per built-in base of every class.
+                    state = ("done", self._unbound(key[0], key[1], facts))
                 else:
                     self._lookups[key] = _FOLLOWING
                     started.append((key, len(attrs)))
@@ -228,8 +277,9 @@ class Index:
         return self._binding_step(module, name, binding, attrs)
 
     def _unbound(self, module: str, name: str, facts: ModuleFacts) -> Target:
-        if self.locator.exists(f"{module}.{name}") and self._packages.get(module):
-            return ModuleT(f"{module}.{name}")
+        sub = f"{module}.{name}"
+        if self.locator.exists(sub) and module in self._packages:
+            return self._module(sub)
         if facts.stars:
             star = facts.stars[-1]
             source = "." * star.level + star.module
@@ -240,12 +290,14 @@ class Index:
         if facts.dynamic:
             return Unresolved(f"{name!r} is not bound in {module}, which {facts.dynamic}")
         if name in _BUILTINS:
-            return ExternalT(f"builtins.{name}", "a built-in")
+            known = self._builtins.get(name)
+            if known is None:
+                known = self._builtins[name] = ExternalT(f"builtins.{name}", "a built-in")
+            return known
         return Unresolved(f"{name!r} is not defined in {module}")
 
     def _binding_step(self, module: str, name: str, binding: Binding, attrs: list[str]) -> _State:
-        kind = binding.kind
-        while kind == "from":
+        while isinstance(binding, FromBinding):
             base = self.absolute(module, binding.level, binding.target)
             if base is None:
                 return (
@@ -256,7 +308,7 @@ class Index:
                     ),
                 )
             if base != module:
-                return ("attr", ModuleT(base), binding.attr)
+                return ("attr", self._module(base), binding.attr)
             # ``from pkg import name`` inside pkg itself (``from . import name``
             # in its __init__): Python takes the name as pkg has bound it so
             # far, else it imports the submodule pkg.name.
@@ -264,25 +316,22 @@ class Index:
                 return ("done", self._own_submodule(module, binding))
             name = binding.attr
             binding = binding.earlier
-            kind = binding.kind
-        if kind == "module":
-            return ("done", ModuleT(binding.target))
-        if kind == "class":
-            assert binding.cls is not None
+        if isinstance(binding, ModuleBinding):
+            return ("done", self._module(binding.target))
+        if isinstance(binding, ClassBinding):
             return ("done", ClassT(module, binding.cls))
-        if kind == "value":
-            assert binding.expr is not None
+        if isinstance(binding, ValueBinding):
             # A reference is a re-export by assignment:
             # ``Base = extensions.ExtensionDescriptor``.
             return self._expr_step(module, binding.expr, attrs)
-        if kind == "def":
+        if isinstance(binding, DefBinding):
             return ("done", FunctionT(module, name, binding.line))
         return ("done", Unresolved(f"{module}, line {binding.line}: {binding.reason}"))
 
-    def _own_submodule(self, module: str, binding: Binding) -> Target:
+    def _own_submodule(self, module: str, binding: FromBinding) -> Target:
         name = f"{module}.{binding.attr}"
-        if self._packages.get(module) and self.locator.exists(name):
-            return ModuleT(name)
+        if module in self._packages and self.locator.exists(name):
+            return self._module(name)
         return Unresolved(
             f"line {binding.line} of {module} imports {binding.attr!r} from {module} itself, "
             f"which binds no {binding.attr!r} before that line and has no submodule of that "
@@ -293,8 +342,10 @@ class Index:
         if isinstance(target, ModuleT):
             facts = self.facts(target.name)
             bound = facts is not None and attr in facts.bindings
-            if not bound and self.locator.find(f"{target.name}.{attr}") is not None:
-                return ("done", ModuleT(f"{target.name}.{attr}"))
+            if not bound:
+                sub = f"{target.name}.{attr}"
+                if self.locator.find(sub) is not None:
+                    return ("done", self._module(sub))
             return ("lookup", target.name, attr)
         if isinstance(target, ClassT):
             expr = target.cls.attrs.get(attr)
@@ -311,7 +362,7 @@ class Index:
 
     def _expr_step(self, module: str, expr: Expr, attrs: list[str]) -> _State:
         if expr[0] == "ref":
-            head, *rest = expr[1].split(".")
+            head, *rest = _parts(expr[1])
             attrs.extend(reversed(rest))
             return ("lookup", module, head)
         if expr[0] == "unknown":
@@ -328,7 +379,7 @@ class Index:
         if level == 0:
             return target
         self.facts(module)
-        package = module if self._packages.get(module) else module.rpartition(".")[0]
+        package = module if module in self._packages else module.rpartition(".")[0]
         parts = package.split(".") if package else []
         if level - 1 > len(parts) - 1 or not parts:
             return None
@@ -348,7 +399,7 @@ class Index:
         is valid Python. A class met again on the current path (which Python
         could never create) counts as not deriving on that path.
         """
-        known = self._verdicts.get((cls.qualname, bases))
+        known = self._verdicts.get((cls.module, cls.cls.name, bases))
         if known is not None:
             return known
         # Each frame: the class, its base targets still to look at, and the
@@ -368,16 +419,16 @@ class Index:
                 verdict = None
             target = next(todo, None)
             if target is None:
-                done = Verdict(None, unknown[0]) if unknown else Verdict(False)
+                done = Verdict(None, unknown[0]) if unknown else _DOES_NOT
                 verdict = self._verdict_end(current, bases, done, stack, path)
             elif isinstance(target, ClassT):
                 if target.qualname in path:
-                    verdict = Verdict(base_matches(target.qualname, bases))
+                    verdict = _verdict(base_matches(target.qualname, bases))
                 else:
                     verdict = self._verdict_start(target, bases, stack, path)
             elif isinstance(target, ExternalT):
                 if base_matches(target.qualname, bases):
-                    verdict = Verdict(True)
+                    verdict = _DERIVES
                 elif not target.qualname.startswith("builtins.") and not unknown:
                     unknown.append(f"base {target.qualname}: {target.reason}")
             elif isinstance(target, Unresolved | FunctionT) and not unknown:
@@ -393,11 +444,11 @@ class Index:
         path: set[str],
     ) -> Verdict | None:
         """The verdict at once (known, or ``cls`` is a base), or push a frame."""
-        known = self._verdicts.get((cls.qualname, bases))
+        known = self._verdicts.get((cls.module, cls.cls.name, bases))
         if known is not None:
             return known
         if base_matches(cls.qualname, bases):
-            return Verdict(True)
+            return _DERIVES
         stack.append((cls, self.bases(cls), []))
         path.add(cls.qualname)
         return None
@@ -416,14 +467,15 @@ class Index:
         # An unknown verdict may hang on the path walked (a cycle cut short):
         # only the walk's own start keeps it.
         if verdict.derives is not None or not stack:
-            self._verdicts[(cls.qualname, bases)] = verdict
+            self._verdicts[(cls.module, cls.cls.name, bases)] = verdict
         return verdict
 
     def mro(self, cls: ClassT) -> tuple[list[ClassT], str]:
         """Readable classes in method resolution order, and why the walk stopped early."""
-        known = self._mros.get(cls.qualname)
+        key = (cls.module, cls.cls.name)
+        known = self._mros.get(key)
         if known is None:
-            known = self._mros[cls.qualname] = self._mro(cls)
+            known = self._mros[key] = self._mro(cls)
         return known
 
     def _mro(self, cls: ClassT) -> tuple[list[ClassT], str]:
@@ -543,7 +595,7 @@ class Index:
             if rest:
                 if expr[0] != "ref":
                     return None, f"{klass.qualname}.{attr} is not a module or class"
-                expr = ("ref", f"{expr[1]}.{rest}")
+                expr = ("ref", sys.intern(f"{expr[1]}.{rest}"))
             return (klass.module, expr), ""
         return None, stop or f"no class in the bases of {cls.cls.name} sets {attr!r}"
 
