@@ -46,23 +46,23 @@ CONFIG_FILES = ("pyproject.toml", "setup.cfg")
 
 
 def _file_state(path: str) -> str:
-    """What ``path`` holds, for a key: a digest of a regular file's bytes, or why none."""
-    from epmigrate.scan.reading import content_hash
+    """What ``path`` holds, for a key: a digest of a regular file's bytes, or why none.
+
+    Opened as the scanner opens a file (:class:`~epmigrate.scan.reading.Reader`):
+    without blocking, ``fstat``-ed, read only when regular.
+    """
+    from epmigrate.scan.reading import Reader, content_hash
 
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        st, fd = Reader._open(path, follow=True)
     except FileNotFoundError:
         return "absent"
     except OSError as exc:
         return f"unreadable {exc.errno}"
     try:
-        st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return f"mode {st.st_mode:o}"
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return content_hash(b"".join(chunks))
+        return content_hash(Reader._read_fd(fd, st.st_size))
     except OSError as exc:
         return f"unreadable {exc.errno}"
     finally:
