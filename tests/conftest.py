@@ -14,7 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.properties import load_profile
+
+# Before any test module builds its settings, which inherit the profile.
+HYPOTHESIS_PROFILE = load_profile()
+
 CORPUS_ENV = "EPMIGRATE_CORPUS"
+
+
+def pytest_report_header() -> str:
+    """Which examples the property tests draw (tests/properties.py)."""
+    return f"hypothesis profile: {HYPOTHESIS_PROFILE}"
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from epmigrate.entrypoints import normalise_value, validate_group, validate_name, validate_value
@@ -34,8 +34,9 @@ from epmigrate.errors import ValidationError
 from epmigrate.fileio import read_text, write_text
 from epmigrate.model import EntryPointSpec
 from epmigrate.write import setupcfg
+from tests.properties import examples
 
-PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = examples(200)
 
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 WORD = re.compile(r"\w+\Z")

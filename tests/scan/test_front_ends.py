@@ -17,9 +17,10 @@ from pathlib import Path
 import hypothesmith
 import libcst as cst
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 
 from epmigrate.scan import ast_facts, cst_facts
+from tests.properties import examples
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,11 +77,7 @@ def test_same_facts_on_the_shapes_that_differ_in_the_trees(source: str) -> None:
     assert pair[0] == pair[1]
 
 
-@settings(
-    max_examples=int(os.environ.get("EPMIGRATE_EXAMPLES", "150")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(150)
 @given(hypothesmith.from_grammar())
 @example("X = 'a' 'b'\n")
 def test_same_facts_on_generated_programs(source: str) -> None:

@@ -10,14 +10,14 @@ The tests make pieces tiny so that every construct below meets a boundary.
 from __future__ import annotations
 
 import ast
-import os
 
 import hypothesmith
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from epmigrate.scan import ast_facts
 from epmigrate.scan.facts import ModuleFacts
+from tests.properties import examples
 
 
 def whole(source: str | bytes) -> ModuleFacts:
@@ -82,11 +82,7 @@ def test_a_future_import_keeps_the_module_whole(monkeypatch: pytest.MonkeyPatch)
     assert ast_facts.module_facts(source) == whole(source)
 
 
-@settings(
-    max_examples=int(os.environ.get("EPMIGRATE_EXAMPLES", "150")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(150)
 @given(hypothesmith.from_grammar())
 def test_pieces_agree_with_one_parse_on_generated_programs(source: str) -> None:
     try:

@@ -20,21 +20,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import hypothesmith
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from epmigrate.scan import ScanResult, scan
+from tests.properties import examples
 
 BASE = "proj.base.ExtensionDescriptor"
-
-
-def bounded(examples: int) -> settings:
-    """Few enough examples that the whole file runs in about ten seconds."""
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 def write_package(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -155,7 +147,7 @@ def python_value(consts_src: str, prelude: str, alias: str, n_consts: int) -> An
     return eval(alias, ns)
 
 
-@bounded(150)
+@examples(150)
 @given(programs())
 def test_folded_alias_equals_what_python_computes(
     program: tuple[str, str, str, list[str]],
@@ -209,19 +201,97 @@ def assert_scans(content: str | bytes) -> None:
     assert all(f.message for f in result.findings)
 
 
-@bounded(60)
+# Inputs every run covers, whatever the seed: the classes of text on which
+# the parsers disagree with each other or with this Python.
+
+NEWER_LETTERS = (
+    "\U0001e4d0",  # Nag Mundari (Unicode 15.0): libcst's tokenizer takes it, 3.11 does not
+    "\U00011f04",  # Kawi (Unicode 15.0)
+    "\U00031350",  # CJK Extension H (Unicode 15.0)
+    "\U0002ebf0",  # CJK Extension I (Unicode 15.1, Python 3.13)
+    "\U00010d4a",  # Garay (Unicode 16.0, Python 3.14)
+    "a\u0cf3",  # a combining mark of Unicode 15.0 continuing an identifier
+)
+"""Identifiers in some Python's Unicode and not in another's."""
+
+TEXT_CASES = (
+    *NEWER_LETTERS,
+    *(f"class {letter}:\n    pass\n" for letter in NEWER_LETTERS),
+    *(f"class {letter}(base.ExtensionDescriptor):\n    pass\n" for letter in NEWER_LETTERS),
+    *(f"ALIAS = {letter}\n" for letter in NEWER_LETTERS),
+    "x = 1if 1 else 2\n",  # valid, with a SyntaxWarning the filters must not turn into an error
+    "y = '\\d'\n",  # an invalid escape: a warning, not an error
+    "\x00",
+    "class Gen:\n    pass\n\x00",
+    "\ufeffclass Gen:\n    pass\n",
+)
+
+BYTES_CASES = (
+    "\U0001e4d0".encode(),
+    b"x = '\xed\xa0\x80'\n",  # a lone surrogate encoded as UTF-8: not UTF-8
+    b"# coding: raw_unicode_escape\nx = '\\ud800'\n",  # a lone surrogate after decoding
+    b"# coding: raw_unicode_escape\n\\ud800\n",
+    b"\x00",
+    b"x = 1  # \x00\n",
+    b"\xef\xbb\xbf# coding: latin-1\nx = 1\n",  # a BOM and another cookie
+    b"# -*- coding: latin-1 -*-\nx = '\xc3\xa9' + '\xe9'\n",  # latin-1: both decode
+    b"x = '\xc3\xa9' + '\xe9'\n",  # UTF-8 and latin-1 bytes in one UTF-8 file
+    b"\xff\xfex\x00 \x00=\x00 \x001\x00",  # UTF-16 with its BOM
+    b"# coding: utf-16\nx = 1\n",
+    b"# coding: no-such-codec\nx = 1\n",
+)
+
+
+def with_examples(cases: tuple[object, ...]) -> Any:
+    """``@example`` for each case, so every run tries them."""
+
+    def apply(test: Any) -> Any:
+        for case in reversed(cases):
+            test = example(case)(test)
+        return test
+
+    return apply
+
+
+@examples(60)
 @given(hypothesmith.from_grammar())
 def test_scanner_returns_a_result_for_grammatical_python(source: str) -> None:
     assert_scans(source)
 
 
-@bounded(100)
+@examples(100)
 @given(st.text())
+@with_examples(TEXT_CASES)
 def test_scanner_returns_a_result_for_any_text(source: str) -> None:
     assert_scans(source)
 
 
-@bounded(100)
+@examples(100)
 @given(st.binary())
+@with_examples(BYTES_CASES)
 def test_scanner_returns_a_result_for_any_bytes(data: bytes) -> None:
     assert_scans(data)
+
+
+def test_a_letter_of_a_newer_unicode_is_a_located_syntax_error() -> None:
+    # ast refuses it; libcst's tokenizer takes it and its node validation
+    # refuses it again (CSTValidationError): a finding, not a traceback.
+    for source in (NEWER_LETTERS[0], f"class {NEWER_LETTERS[0]}:\n    pass\n"):
+        result = scan_files({"ext/gen.py": source})
+        (finding,) = [f for f in result.findings if f.path.endswith("gen.py")]
+        assert (finding.code, finding.line) == ("EPM001", 1)
+        assert "invalid" in finding.message
+        assert "is not a valid identifier" in finding.message
+
+
+def test_a_syntax_warning_is_neither_shown_nor_an_error(capfd: Any) -> None:
+    # pytest's filterwarnings = error is in force here: the parse ignores it.
+    result = scan_files(
+        {
+            "ext/gen.py": "from proj import base\nX = 1if 1 else 2\n\n"
+            "class Gen(base.ExtensionDescriptor):\n    pass\n"
+        }
+    )
+    assert [e.class_name for e in result.extensions] == ["Gen"]
+    assert not [f for f in result.findings if f.code == "EPM001"]
+    assert "SyntaxWarning" not in capfd.readouterr().err

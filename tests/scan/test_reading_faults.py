@@ -124,7 +124,10 @@ def test_file_over_the_size_cap_is_a_scanner_limit(
     (found,) = [f for f in result.findings if f.path == str(big)]
     assert found.code == "EPM006"
     assert "more than the 4,096 the scanner reads" in found.message
-    assert "Big" not in aliases(result)
+    # What the loader finds there is unknown: unverified, never left out silently.
+    (unread,) = [e for e in result.extensions if e.class_name == "Big"]
+    assert (unread.status.value, unread.alias) == ("unverified", None)
+    assert unread.alias_reason == "the scanner could not read the file (EPM006 scanner-limit)"
 
 
 # -- the cache ---------------------------------------------------------------------
@@ -216,3 +219,70 @@ def test_cache_entries_are_not_found_by_a_tree_with_other_bytes(
     run_scan(ext, Cache(str(cache_dir)))
     (ext / "zzz_last.py").write_text(extension("Zzz_last", "tsal"))
     assert aliases(run_scan(ext, Cache(str(cache_dir))))["Zzz_last"] == "tsal"
+
+
+def test_a_letter_of_a_newer_unicode_ends_in_a_finding_not_a_traceback(tmp_path: Path) -> None:
+    # Five bytes: a letter Python 3.11 refuses and libcst's tokenizer takes,
+    # and a newline. libcst's node validation used to raise uncaught.
+    ext = make_tree(tmp_path)
+    (ext / "nag.py").write_bytes("\U0001e4d0\n".encode())
+    proc = subprocess.run(
+        [sys.executable, "-m", "epmigrate", "scan", "--base", BASE, str(ext)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (line,) = [x for x in proc.stdout.splitlines() if "nag.py:1: error EPM001" in x]
+    assert "invalid non-printable character U+1E4D0" in line
+    assert "is not a valid identifier" in line
+
+
+LIMITED = """\
+import resource, sys
+import ast, epmigrate.cli, epmigrate.scan.parsing  # loaded before the limit
+with open("/proc/self/status") as status:
+    size = next(int(x.split()[1]) * 1024 for x in status if x.startswith("VmSize:"))
+resource.setrlimit(resource.RLIMIT_AS, (size + (200 << 20), size + (200 << 20)))
+sys.argv = ["epmigrate", *sys.argv[1:]]
+from epmigrate.__main__ import main
+main()
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux's /proc")
+def test_out_of_memory_is_its_own_finding_and_never_cached(tmp_path: Path) -> None:
+    # A valid 3 MB module whose tree takes over 1 GB, scanned under a 200 MB
+    # address-space allowance: Python's parser raises MemoryError.
+    ext = make_tree(tmp_path)
+    (ext / "big.py").write_text(
+        "from proj import base\nDATA = [" + "1," * 1_500_000 + "]\n\n\n"
+        "class Big(base.ExtensionDescriptor):\n    def get_alias(self):\n        return 'big'\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    args = ["scan", "--format", "json", "--base", BASE, str(ext)]
+
+    def run(*prefix: str) -> dict[str, Any]:
+        proc = subprocess.run(
+            [*prefix, *args], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env
+        )
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert proc.returncode in (0, 1), proc.stderr
+        document: dict[str, Any] = json.loads(proc.stdout)
+        return document
+
+    limited = run(sys.executable, "-c", LIMITED)
+    big = [e for e in limited["extensions"] if e["class"] == "Big"]
+    assert [e["status"] for e in big] == ["unverified"]
+    codes = [f["code"] for f in limited["findings"] if f["path"].endswith("big.py")]
+    assert codes == ["EPM007"]  # not EPM001: nothing says the file is broken
+    assert not (tmp_path / "cache" / "epmigrate").exists() or not any(
+        (tmp_path / "cache" / "epmigrate").rglob("*.entry")
+    )
+    # The same command without the limit reads the file: nothing stale replays.
+    full = run(sys.executable, "-m", "epmigrate")
+    assert [e["status"] for e in full["extensions"] if e["class"] == "Big"] == ["loaded"]
+    assert not [f for f in full["findings"] if f["path"].endswith("big.py")]

@@ -9,17 +9,18 @@ import re
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from epmigrate.errors import ParseError
 from epmigrate.model import EntryPointSpec
 from epmigrate.write.setupcfg import add_entry_points, parse
+from tests.properties import examples
 from tests.write.test_setupcfg import BOM, assert_reads_like_configparser, oracle
 
 # Enough cases to walk every branch of the line rules; the whole module runs
 # in a few seconds.
-PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = examples(100)
 
 EOL = st.sampled_from(["\n", "\r\n", "\r"])
 INDENT = st.sampled_from([" ", "  ", "    ", "\t", " \t", "\x0c "])

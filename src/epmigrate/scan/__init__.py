@@ -231,7 +231,7 @@ def _scan_files(
             if not base.startswith("*.") and locator.find(base.rpartition(".")[0]) is None
         ),
     )
-    if cache is not None and found.key is not None:
+    if cache is not None and found.key is not None and _cacheable(result, reader):
         # What judging needed (every module's facts, the resolution memos)
         # goes before the entry is built: a large scan's entry is as big again.
         del index, rejected
@@ -241,3 +241,14 @@ def _scan_files(
         if checksum is not None:
             cache.answered = (found.key, checksum)
     return result
+
+
+def _cacheable(result: ScanResult, reader: Reader) -> bool:
+    """Whether ``result`` may be stored: nothing in it was made under a shortage of memory.
+
+    A file whose analysis ran out of memory is a finding of its own; stored,
+    it would be replayed after the shortage is gone.
+    """
+    from epmigrate.scan import codes
+
+    return not reader.exhausted and all(f.code != codes.RESOURCE_LIMIT for f in result.findings)

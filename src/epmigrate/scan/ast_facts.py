@@ -14,6 +14,7 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 
+from epmigrate.pysource import parse_quietly
 from epmigrate.scan.facts import (
     FORMATS,
     NO_EXPRS,
@@ -56,7 +57,7 @@ def module_facts(source: str | bytes) -> ModuleFacts:
         facts = _piecewise_facts(source)
         if facts is not None:
             return facts
-    return tree_facts(ast.parse(source), source)
+    return tree_facts(parse_quietly(source), source)
 
 
 _PIECE = 1 << 16
@@ -96,7 +97,7 @@ def _piecewise_facts(source: str | bytes) -> ModuleFacts | None:
         stop = len(text) if end == -1 else end + 1
         piece = text[start:stop]
         try:
-            tree = ast.parse("\n" * lines + piece)
+            tree = parse_quietly("\n" * lines + piece)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         walker.block(tree.body, conditional=False)

@@ -38,6 +38,7 @@ __all__ = [
     "OTHER_PROFILE",
     "OUTSIDE_LINK",
     "RELATIVE_IMPORT",
+    "RESOURCE_LIMIT",
     "SCANNER_LIMIT",
     "SKIP_LISTED",
     "SYNTAX",
@@ -65,6 +66,7 @@ __all__ = [
     "other_profile",
     "outside_link",
     "relative_import",
+    "resource_limit",
     "scanner_limit",
     "skip_listed",
     "unreadable",
@@ -99,6 +101,7 @@ UNREADABLE = _declare("EPM003", "unreadable", Severity.ERROR)
 NOT_A_FILE = _declare("EPM004", "not-a-file", Severity.ERROR)
 BYTECODE_ONLY = _declare("EPM005", "bytecode-only", Severity.WARNING)
 SCANNER_LIMIT = _declare("EPM006", "scanner-limit", Severity.ERROR)
+RESOURCE_LIMIT = _declare("EPM007", "resource-limit", Severity.ERROR)
 NOT_IMPORTABLE = _declare("EPM010", "not-importable", Severity.ERROR)
 HELPER_FILE = _declare("EPM101", "helper-file", Severity.INFO)
 NEVER_LOADED = _declare("EPM102", "never-loaded", Severity.WARNING)
@@ -223,6 +226,21 @@ def scanner_limit(path: str, reason: str) -> Finding:
         None,
         f"Python compiles this file but the scanner cannot read it ({reason}), so what "
         "the loader finds in it is unknown; check it by hand",
+    )
+
+
+def resource_limit(path: str, reason: str) -> Finding:
+    """The file's analysis ran out of a resource (memory): nothing is known of it.
+
+    Not a syntax error: the same file may read well with more memory. A scan
+    with such a finding is never cached.
+    """
+    return _finding(
+        RESOURCE_LIMIT,
+        path,
+        None,
+        f"too large to parse within the limits ({reason}), so what the loader finds in it "
+        "is unknown; scan again with more memory, or check it by hand",
     )
 
 

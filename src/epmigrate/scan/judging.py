@@ -38,7 +38,7 @@ def judge(
     """
     facts = f.facts
     if facts is None:
-        return []
+        return _unknown(f, prof, group)
     helper_at: int | None = None
     module_name = f.module or loose_name(f)
     out: list[Extension] = []
@@ -245,3 +245,35 @@ def other_profiles(
                 out.append(codes.other_profile(paths, base, other, prof))
                 return out
     return out
+
+
+_UNKNOWN = frozenset({codes.SCANNER_LIMIT, codes.RESOURCE_LIMIT})
+"""Findings of a file that Python may well load but whose facts the scan has not."""
+
+
+def _unknown(f: ListedFile, prof: Profile, group: str) -> list[Extension]:
+    """The extension a file the scanner could not read may hold: unverified, never left out.
+
+    A file Python refuses holds none (the loader fails on it); one that is
+    too large or too deep for the scanner may hold the class the profile
+    expects, so it is reported as unverified, and write leaves it out unless
+    told to (``--allow-unverified``).
+    """
+    expected = prof.expected_class(f.item.stem)
+    code = next((x.code for x in f.findings if x.code in _UNKNOWN), None)
+    if expected is None or code is None:
+        return []
+    reason = f"the scanner could not read the file ({code} {codes.TABLE[code].name})"
+    return [
+        Extension(
+            path=f.shown,
+            line=1,
+            module=f.module,
+            class_name=expected,
+            name=f.item.stem,
+            group=group,
+            alias=None,
+            alias_reason=reason,
+            status=Status.UNVERIFIED,
+        )
+    ]

@@ -12,11 +12,13 @@ from __future__ import annotations
 import ast
 import io
 import re
+import sys
 import tokenize
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from epmigrate.model import Finding
+from epmigrate.pysource import parse_quietly, value_error_line
 from epmigrate.scan import ast_facts, codes
 from epmigrate.scan.facts import ModuleFacts
 
@@ -57,8 +59,9 @@ def read_facts(shown: str, data: bytes, findings: list[Finding]) -> ModuleFacts 
     # every Python, such as 100,000 nested brackets, on which libcst's
     # native parser overflows its stack and kills the process.
     tree: ast.Module | None = None
+    refused: SyntaxError | None = None
     try:
-        tree = ast.parse(source)
+        tree = parse_quietly(source)
     except SyntaxError as exc:
         # Grammar this interpreter lacks (a newer or an older one) goes on
         # to libcst, unless no Python accepts it or libcst cannot take it.
@@ -69,8 +72,22 @@ def read_facts(shown: str, data: bytes, findings: list[Finding]) -> ModuleFacts 
         ):
             error(codes.SYNTAX, exc.lineno, _python_says(exc))
             return None
-    except (RecursionError, MemoryError) as exc:
+        refused = exc
+    except ValueError as exc:
+        # What the compiler refuses outside its grammar: a lone surrogate that
+        # a coding cookie (raw_unicode_escape) let through, and what a later
+        # Python may refuse this way.
+        error(
+            codes.SYNTAX,
+            value_error_line(exc),
+            f"Python refuses to compile it: {exc}; the loader fails on it",
+        )
+        return None
+    except RecursionError as exc:
         error(codes.SYNTAX, None, _too_deep(exc))
+        return None
+    except MemoryError:
+        findings.append(codes.resource_limit(shown, "Python's parser ran out of memory"))
         return None
     if tree is not None:
         # Facts from Python's own tree: the loader runs what Python reads,
@@ -80,17 +97,28 @@ def read_facts(shown: str, data: bytes, findings: list[Finding]) -> ModuleFacts 
             return ast_facts.tree_facts(tree, source)
         except RecursionError:
             pass
-    return _read_libcst(shown, source, tree, error, findings)
+        except MemoryError:
+            findings.append(codes.resource_limit(shown, "reading its tree ran out of memory"))
+            return None
+    return _read_libcst(shown, source, tree, refused, error, findings)
 
 
 def _read_libcst(
     shown: str,
     source: str,
     tree: ast.Module | None,
+    refused: SyntaxError | None,
     error: Callable[[str, int | None, str], None],
     findings: list[Finding],
 ) -> ModuleFacts | None:
-    """Facts with libcst: grammar this Python lacks, or a tree ``ast`` could not walk."""
+    """Facts with libcst: grammar this Python lacks, or a tree ``ast`` could not walk.
+
+    ``tree`` is Python's own parse, or ``None`` with ``refused``, Python's
+    syntax error. Whatever libcst raises ends as a finding: its parser's
+    errors, its node validation (which refuses some identifiers its tokenizer
+    takes, such as letters newer than this Python's Unicode), its internal
+    errors and the interpreter's limits.
+    """
     import libcst as cst
 
     from epmigrate.scan import cst_facts
@@ -102,11 +130,26 @@ def _read_libcst(
         if tree is None:
             error(codes.SYNTAX, *_syntax_error(source, exc))
             return None
-    except (RecursionError, MemoryError) as exc:
+        reason = f"libcst refuses what Python accepts: {exc.message}"
+    except SyntaxError as exc:  # libcst's CSTValidationError
+        if refused is not None:
+            error(codes.SYNTAX, refused.lineno, _both_refuse(refused, exc))
+            return None
+        reason = f"libcst refuses what Python accepts: {exc}"
+    except RecursionError as exc:
         if tree is None:
             error(codes.SYNTAX, None, _too_deep(exc))
             return None
-    findings.append(codes.scanner_limit(shown, "its expressions nest too deeply to walk"))
+        reason = "its expressions nest too deeply to walk"
+    except MemoryError:
+        findings.append(codes.resource_limit(shown, "libcst's parser ran out of memory"))
+        return None
+    except Exception as exc:  # libcst's CSTLogicError, a native parser's panic
+        if refused is not None:
+            error(codes.SYNTAX, refused.lineno, _both_refuse(refused, exc))
+            return None
+        reason = f"libcst failed on it: {type(exc).__name__}: {exc}"
+    findings.append(codes.scanner_limit(shown, reason))
     return None
 
 
@@ -163,7 +206,16 @@ def _python_says(exc: SyntaxError) -> str:
     return f"syntax error: {exc.msg}; the loader fails on it"
 
 
-def _too_deep(exc: RecursionError | MemoryError) -> str:
+def _both_refuse(refused: SyntaxError, exc: Exception) -> str:
+    """Python refused the file and libcst, which reads other versions' grammar, too."""
+    version = "Python {}.{}".format(*sys.version_info[:2])
+    return (
+        f"syntax error: {refused.msg} ({version}; libcst, which reads other versions' "
+        f"grammar, refuses it too: {str(exc).rstrip('.')}); the loader fails on it under {version}"
+    )
+
+
+def _too_deep(exc: RecursionError) -> str:
     kind = type(exc).__name__
     return (
         f"the file nests expressions too deeply for Python to compile ({kind}); the "
@@ -174,10 +226,10 @@ def _too_deep(exc: RecursionError | MemoryError) -> str:
 def _syntax_error(source: str, exc: ParserSyntaxError) -> tuple[int, str]:
     """Python's own message and line when it agrees the file is broken, else libcst's."""
     try:
-        compile(source, "<scanned>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        parse_quietly(source)
     except SyntaxError as py_exc:
         return py_exc.lineno or exc.raw_line, f"syntax error: {py_exc.msg}; the loader fails on it"
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError, MemoryError):
         pass
     return exc.raw_line, f"syntax error: {exc.message}; the loader fails on it"
 

@@ -160,6 +160,8 @@ class Reader:
         """Whether the logs are kept (a scan without a cache hashes nothing)."""
         self.scanned_log: list[Observed] = []
         self.consulted_log: dict[str, str | None] = {}
+        self.exhausted = False
+        """Whether reading a file ran out of memory: such a scan is never cached."""
 
     @staticmethod
     def _open(path: str, *, follow: bool) -> tuple[os.stat_result, int]:
@@ -288,7 +290,13 @@ class Reader:
 
         try:
             return ast_facts.module_facts(data)
-        except (SyntaxError, ValueError, RecursionError, UnicodeDecodeError):
+        except (SyntaxError, ValueError, RecursionError, LookupError):
+            # Python would not import it either: nothing resolves through it.
+            return None
+        except MemoryError:
+            # Unknown, not absent: what resolves through it is unresolved
+            # this time, and the result must not outlive the shortage.
+            self.exhausted = True
             return None
 
     def delegates(self, prof: Profile) -> Callable[[str], bool] | None:

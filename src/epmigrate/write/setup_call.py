@@ -193,6 +193,18 @@ def read_setup_calls(text: str, path: str | None) -> SetupCalls:
                 line=exc.editor_line + call.lineno - 1,
                 hint="fix the syntax error first; nothing was written",
             ) from exc
+        except (RecursionError, MemoryError):
+            raise  # nesting_guard words these
+        except Exception as exc:
+            # libcst's node validation (CSTValidationError) or an internal
+            # error on code Python accepts: the call cannot be edited safely.
+            raise ParseError(
+                f"{file_name(path, SETUP_PY)} cannot be read by libcst "
+                f"({type(exc).__name__}: {exc})",
+                path=path,
+                line=call.lineno,
+                hint="add the entry points to this setup() call by hand; nothing was written",
+            ) from exc
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         reader = _CallReader(module, call.lineno)
         wrapper.visit(reader)

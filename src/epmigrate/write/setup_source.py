@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from epmigrate.errors import ParseError
+from epmigrate.pysource import parse_quietly, value_error_line
 from epmigrate.write.text import file_name, strip_bom
 
 __all__ = [
@@ -62,7 +63,7 @@ def parse_python(text: str, path: str | None) -> ast.Module:
     """``text`` parsed with :mod:`ast`; a :class:`ParseError` at the syntax error."""
     # ast gives the clear message ("'(' was never closed") and a 1-based column.
     try:
-        return ast.parse(text)
+        return parse_quietly(text)
     except SyntaxError as exc:
         raise ParseError(
             f"{file_name(path, SETUP_PY)} is not valid Python: {exc.msg}",
@@ -70,6 +71,14 @@ def parse_python(text: str, path: str | None) -> ast.Module:
             line=exc.lineno,
             col=exc.offset,
             hint="fix the syntax error first; nothing was written",
+        ) from exc
+    except ValueError as exc:
+        # A NUL byte, a lone surrogate: text Python refuses outside its grammar.
+        raise ParseError(
+            f"{file_name(path, SETUP_PY)} is not valid Python: {exc}",
+            path=path,
+            line=value_error_line(exc),
+            hint="remove that character first; nothing was written",
         ) from exc
 
 
