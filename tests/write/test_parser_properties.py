@@ -63,16 +63,31 @@ def assert_parses_or_says_where(name: str, text: str) -> None:
         pass  # parsed: the file is not a target (no setup() call, no [project])
 
 
-@pytest.mark.parametrize("name", sorted(WRITERS))
-def test_write_parsers_on_any_text(name: str) -> None:
-    @examples(150)
-    @given(st.one_of(st.text(), SYNTAX_SOUP))
-    def check(text: str) -> None:
-        assert_parses_or_says_where(name, text)
+def with_cases(test: Callable[[str], None]) -> Callable[[str], None]:
+    for case in reversed(CASES):
+        test = example(case)(test)
+    return test
 
-    for case in CASES:
-        check = example(case)(check)
-    check()
+
+@examples(150)
+@given(st.one_of(st.text(), SYNTAX_SOUP))
+@with_cases
+def test_setup_cfg_parser_on_any_text(text: str) -> None:
+    assert_parses_or_says_where("setup.cfg", text)
+
+
+@examples(150)
+@given(st.one_of(st.text(), SYNTAX_SOUP))
+@with_cases
+def test_pyproject_parser_on_any_text(text: str) -> None:
+    assert_parses_or_says_where("pyproject.toml", text)
+
+
+@examples(150)
+@given(st.one_of(st.text(), SYNTAX_SOUP))
+@with_cases
+def test_setup_py_parser_on_any_text(text: str) -> None:
+    assert_parses_or_says_where("setup.py", text)
 
 
 def test_a_lone_surrogate_in_setup_py_is_located() -> None:
