@@ -15,6 +15,7 @@ absent) and that one record names what was refused.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import logging
 import marshal
 import os
@@ -506,6 +507,50 @@ def test_fifos_devices_and_oversized_files_are_refused_per_file_without_hanging(
     assert len(lines) == 2 + has_device, lines
 
 
+_NOVA_SWAP = """
+import os, stat, sys, warnings
+warnings.simplefilter("ignore")
+init = os.path.join(sys.argv[1], "sub", "__init__.py")
+
+def swap(event, args):
+    # The directory's owner puts a FIFO in place just as the file is opened.
+    # By path (the old blocking open) or by name relative to a directory fd.
+    if event == "open" and args[0] in (init, "__init__.py"):
+        if stat.S_ISREG(os.lstat(init).st_mode):
+            os.unlink(init)
+            os.mkfifo(init, 0o644)
+
+sys.addaudithook(swap)
+from epmigrate.loader import HybridExtensionManager
+mgr = HybridExtensionManager("epmigrate.attack.nova", legacy_paths=sys.argv[1], profile="nova")
+print(",".join(sorted(mgr.names())))
+"""
+
+
+def test_a_fifo_swapped_in_for_a_nova_sub_packages_init_never_blocks(public: Path) -> None:
+    # The nova profile reads each sub-package's __init__.py to tell whether
+    # it delegates. It was opened by path, blocking, before its directory
+    # was vetted: a FIFO swapped in hung the constructor (and verify's
+    # parent, which lists the same way). Now it is one vetted,
+    # non-blocking open relative to the checked directory.
+    ext = public / "ext"
+    ext.mkdir(mode=0o755)
+    make(ext / "good.py", benign("Good"))
+    (ext / "sub").mkdir(mode=0o755)
+    make(ext / "sub" / "__init__.py")
+    make(ext / "sub" / "other.py", benign("Other"))
+    done = subprocess.run(
+        [sys.executable, "-c", _NOVA_SWAP, str(ext)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "good" in done.stdout.strip().split(",")
+    assert stat.S_ISFIFO(os.lstat(ext / "sub" / "__init__.py").st_mode)  # the swap happened
+
+
 def test_a_file_that_holds_more_than_its_size_is_refused() -> None:
     from epmigrate.loader import _vetted
 
@@ -591,28 +636,41 @@ def test_every_directory_between_the_legacy_directory_and_a_file_is_checked(
     assert exc.path == str(ext / "sub")
 
 
-def _pyc_for(source: Path, code_text: str, *, stale: bool = False) -> bytes:
+def _pyc_for(source: Path, code_text: str, *, header: str) -> bytes:
+    """A ``.pyc`` of ``code_text`` whose header claims to match ``source``.
+
+    ``timestamp``: the source's mtime and size, as ``touch -r`` or an archive
+    keeps them while the bytes change; ``timestamp-stale``: a later mtime;
+    ``hash``: the hash of the source's bytes; ``hash-stale``: of other bytes.
+    """
     st = source.stat()
     code = compile(code_text, str(source), "exec")
-    mtime = (int(st.st_mtime) + (1 if stale else 0)) & 0xFFFFFFFF
-    header = importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little")
-    header += mtime.to_bytes(4, "little") + (st.st_size & 0xFFFFFFFF).to_bytes(4, "little")
-    return header + marshal.dumps(code)
+    if header.startswith("hash"):
+        hashed = source.read_bytes() if header == "hash" else b"other source"
+        head = (0b11).to_bytes(4, "little") + importlib.util.source_hash(hashed)
+    else:
+        mtime = (int(st.st_mtime) + (1 if header.endswith("stale") else 0)) & 0xFFFFFFFF
+        head = (0).to_bytes(4, "little") + mtime.to_bytes(4, "little")
+        head += (st.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+    return importlib.util.MAGIC_NUMBER + head + marshal.dumps(code)
 
 
 @pytest.mark.parametrize(
-    ("stale", "owner", "origin"),
+    ("header", "owner", "origin"),
     [
-        pytest.param(False, None, "bytecode", id="vetted-and-matching"),
-        pytest.param(True, None, "vetted", id="stale-header"),
-        pytest.param(False, NOBODY, "vetted", id="owned-by-another-user"),
+        pytest.param("hash", None, "bytecode", id="hash-of-the-vetted-bytes"),
+        pytest.param("hash-stale", None, "vetted", id="hash-of-other-bytes"),
+        # Same size and mtime, other bytes: a timestamp header cannot tell.
+        pytest.param("timestamp", None, "vetted", id="timestamp-header-never-trusted"),
+        pytest.param("timestamp-stale", None, "vetted", id="stale-timestamp"),
+        pytest.param("hash", NOBODY, "vetted", id="owned-by-another-user"),
     ],
 )
 def test_bytecode_is_read_only_when_vetted_and_matching_the_vetted_source(
     public: Path,
     group: str,
     caplog: pytest.LogCaptureFixture,
-    stale: bool,
+    header: str,
     owner: int | None,
     origin: str,
 ) -> None:
@@ -623,7 +681,9 @@ def test_bytecode_is_read_only_when_vetted_and_matching_the_vetted_source(
     source = make(ext / "foo.py", benign("Foo"))
     (ext / "__pycache__").mkdir(mode=0o755)
     pyc = Path(importlib.util.cache_from_source(str(source)))
-    pyc.write_bytes(_pyc_for(source, benign("Foo").replace("'vetted'", "'bytecode'"), stale=stale))
+    pyc.write_bytes(
+        _pyc_for(source, benign("Foo").replace("'vetted'", "'bytecode'"), header=header)
+    )
     pyc.chmod(0o644)
     if owner is not None:
         os.chown(pyc, owner, owner)
@@ -634,3 +694,119 @@ def test_bytecode_is_read_only_when_vetted_and_matching_the_vetted_source(
     assert len(refused) == (1 if owner is not None else 0)
     if owner is not None:
         assert str(pyc) in refused[0]
+
+
+# -- what a legacy file imports from beside it ---------------------------------------
+
+
+def _pyc_planted(source: Path, marker: Path, cls: str) -> str:
+    """The attacker's code: a timestamp ``.pyc`` of ``source`` that marks, in its cache."""
+    pyc = importlib.util.cache_from_source(str(source))
+    return f"""
+        import importlib.util, marshal, os
+        st = os.stat({str(source)!r})
+        code = compile({marking(marker, cls)!r}, {str(source)!r}, "exec")
+        header = importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little")
+        header += (int(st.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+        header += (st.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+        with open({pyc!r}, "wb") as f:
+            f.write(header + marshal.dumps(code))
+        """
+
+
+@pytest.fixture
+def _forget_helpers() -> Iterator[None]:
+    yield
+    for name in [n for n in sys.modules if n.startswith("_epm_helper")]:
+        del sys.modules[name]
+
+
+@needs_attacker
+@pytest.mark.usefixtures("_forget_helpers")
+def test_a_writable_sibling_module_on_sys_path_is_refused_not_run(
+    public: Path, group: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `import _epm_helper` from a vetted file, its directory on sys.path (as
+    # services add it): the sibling is code the legacy path makes runnable.
+    marker = public / "marker"
+    ext = public / "ext"
+    ext.mkdir(mode=0o755)
+    make(ext / "foo.py", "import _epm_helper\n" + benign("Foo"))
+    make(ext / "_epm_helper.py", "", mode=0o666)
+    attack(
+        f"""
+        with open({str(ext / "_epm_helper.py")!r}, "w") as f:
+            f.write("open({str(marker)!r}, 'a').close()\\n")
+        """
+    )
+    monkeypatch.syspath_prepend(str(ext))
+    mgr, failures = load(group, ext)
+    assert not marker.exists()
+    assert mgr.names() == []
+    [(name, exc)] = failures
+    assert name == "foo" and isinstance(exc, ImportError)
+    [record] = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert record.startswith("import of _epm_helper from the legacy path refused: ")
+    assert f"{ext}/_epm_helper.py: legacy extension file is writable by group or others" in record
+
+
+@needs_attacker
+def test_a_sibling_imported_relatively_never_runs_bytecode_from_an_unsafe_cache(
+    public: Path, group: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `from . import _common` (a helper no profile lists) in a package
+    # legacy directory: the sibling's bytecode planted in a 0777 __pycache__
+    # is never read; its vetted source runs instead, and the cache is named.
+    marker = public / "marker"
+    ext = _package(public)
+    make(ext / "foo.py", "from . import _common\n" + benign("Foo"))
+    common = make(ext / "_common.py", "ORIGIN = 'vetted'\n")
+    pycache = ext / "__pycache__"
+    pycache.mkdir()
+    pycache.chmod(0o777)
+    attack(_pyc_planted(common, marker, "Common"))
+    monkeypatch.syspath_prepend(str(public / "site"))
+    mgr, failures = load(group, ext)
+    assert failures == []
+    assert not marker.exists()
+    assert sys.modules["svcpkg.ext._common"].ORIGIN == "vetted"
+    assert mgr["foo"].plugin.__module__ == "svcpkg.ext.foo"
+    warned = [r.getMessage() for r in caplog.records if "__pycache__" in r.getMessage()]
+    assert warned and all("bytecode cache directory is writable" in m for m in warned)
+
+
+@needs_attacker
+def test_a_sibling_owned_by_another_user_is_refused_in_a_package(
+    public: Path, group: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    marker = public / "marker"
+    ext = _package(public)
+    make(ext / "foo.py", "import svcpkg.ext.sub.common\n" + benign("Foo"))
+    (ext / "sub").mkdir(mode=0o755)
+    make(ext / "sub" / "__init__.py")
+    common = make(ext / "sub" / "common.py", marking(marker, "Common"))
+    os.chown(common, NOBODY, NOBODY)
+    monkeypatch.syspath_prepend(str(public / "site"))
+    mgr, failures = load(group, ext)
+    assert not marker.exists()
+    assert mgr.names() == []
+    [(name, exc)] = failures
+    assert name == "foo" and isinstance(exc, ImportError)
+    assert "svcpkg.ext.sub.common" not in sys.modules
+    [record] = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert f"{ext}/sub/common.py: legacy extension file is owned by nobody" in record
+
+
+def test_a_sibling_that_passes_runs_from_its_vetted_bytes(
+    public: Path, group: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ext = _package(public)
+    make(ext / "foo.py", "from . import _common\n" + benign("Foo"))
+    make(ext / "_common.py", "VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(public / "site"))
+    mgr, failures = load(group, ext)
+    assert failures == [] and mgr.names() == ["foo"]
+    common = sys.modules["svcpkg.ext._common"]
+    assert type(common.__loader__).__name__ == "VettedLoader"
+    assert common.__file__ == str(ext / "_common.py")
+    assert inspect.getsource(common) == "VALUE = 1\n"

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from epmigrate.errors import InsecurePathError, ProfileError
 from epmigrate.loader._modules import ModuleNamer, PackageResolver, load_module
 from epmigrate.loader._rules import Outside, Refused, escape
-from epmigrate.loader._vetted import MAX_LEGACY_FILE_SIZE, Directory, open_directory
+from epmigrate.loader._vetted import Directory, open_directory, vet
 from epmigrate.profiles import Delegated, LegacyFile, Profile
 
 __all__ = [
@@ -106,13 +106,18 @@ def open_root(given: str, *, allow_insecure: bool) -> Directory | None:
     return None
 
 
-def list_files(profile: Profile, root: Directory) -> list[LegacyFile | Delegated]:
+def list_files(
+    profile: Profile, root: Directory, *, check: bool = True
+) -> list[LegacyFile | Delegated]:
     """The profile's files of ``root``, in its order.
 
     Names are listed by path; every file is then opened relative to the
     checked descriptor of ``root``, so a listing taken from a directory
     swapped in meanwhile can only name files that are looked for, and
-    checked, in the vetted one.
+    checked, in the vetted one. A nova-style sub-package's ``__init__.py``
+    is read the same way (:func:`~epmigrate.loader._vetted.vet`: one
+    non-blocking open, a regular file, the sub-directories checked): one
+    that fails is not a delegate, and is refused when its package runs.
     """
     delegate_re = None
     if profile.delegate_name:
@@ -122,11 +127,12 @@ def list_files(profile: Profile, root: Directory) -> list[LegacyFile | Delegated
 
     def delegates(package_dir: str) -> bool:
         assert delegate_re is not None
+        relpath = os.path.relpath(os.path.join(package_dir, "__init__.py"), root.path)
         try:
-            with open(os.path.join(package_dir, "__init__.py"), "rb") as f:
-                return delegate_re.search(f.read(MAX_LEGACY_FILE_SIZE).decode("utf-8")) is not None
-        except (OSError, UnicodeDecodeError):
+            text = vet(root, relpath.replace(os.sep, "/"), check=check).data.decode("utf-8")
+        except (OSError, Outside, UnicodeDecodeError):  # Refused is an OSError
             return False
+        return delegate_re.search(text) is not None
 
     return list(profile.iter_files(root.path, delegates if delegate_re else None))
 
@@ -174,7 +180,7 @@ def plan(
                 continue
             roots.append(root)
             try:
-                entries = list_files(profile, root)
+                entries = list_files(profile, root, check=not allow_insecure)
             except OSError as exc:
                 LOG.error(
                     "legacy extension path %s cannot be listed: %s; skipped", escape(given), exc

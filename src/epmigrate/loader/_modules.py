@@ -20,10 +20,10 @@ import stat
 import sys
 import types
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
-from ._rules import Refused, escape
-from ._vetted import Directory, Vetted, vet
+from ._rules import Outside, Refused, escape
+from ._vetted import LOG, Directory, Vetted, open_directory, vet
 
 if TYPE_CHECKING:
     import importlib.abc
@@ -32,8 +32,11 @@ __all__ = [
     "SYNTHETIC_PREFIX",
     "ModuleNamer",
     "PackageResolver",
+    "VettedFinder",
     "VettedLoader",
     "execute",
+    "guard_imports",
+    "guarded_roots",
     "load_module",
     "module_part",
     "same_directory",
@@ -304,6 +307,7 @@ def load_module(
     another file than the one vetted (a package or an extension module of
     the same name beside it, or another file already imported under it).
     """
+    guard_imports(root, check=check)
     loaded = sys.modules.get(module)
     if package is None:
         if loaded is not None:
@@ -396,3 +400,134 @@ def _synthetic_parent(module: str, directory: str) -> None:
         package = types.ModuleType(package_name, f"legacy extensions of {directory}")
         package.__path__ = []
         sys.modules[package_name] = package
+
+
+# -- imports into a legacy directory -------------------------------------------
+#
+# A legacy file may import what lies beside it: ``import _helper`` when its
+# directory is on sys.path, ``from . import common`` or ``import svc.ext.sub``
+# inside its package. The import system would read those files (and their
+# __pycache__) by path, unvetted. Once a legacy directory has run a file,
+# every import that the path finder would take from that directory (or one
+# below it) goes through the same vetting: a path hook ahead of the others
+# gives such path entries a finder whose modules are vetted bytes.
+
+_GUARDED: dict[str, bool] = {}
+"""The resolved legacy directories whose imports are vetted, each with its ``check``."""
+
+_FILE_LOADERS = (
+    (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
+    (importlib.machinery.SourceFileLoader, importlib.machinery.SOURCE_SUFFIXES),
+    (importlib.machinery.SourcelessFileLoader, importlib.machinery.BYTECODE_SUFFIXES),
+)
+"""What :class:`importlib.machinery.FileFinder` looks for, in its order."""
+
+
+def guarded_roots() -> dict[str, bool]:
+    """The legacy directories (resolved) whose imports are vetted, with their ``check``."""
+    return dict(_GUARDED)
+
+
+def _root_of(real: str) -> str | None:
+    for root in _GUARDED:
+        if real == root or real.startswith(root + "/"):
+            return root
+    return None
+
+
+def guard_imports(root: Directory, *, check: bool = True) -> None:
+    """Vet every later import of a module that lies in ``root`` (or below it).
+
+    Installs the path hook once per process, and forgets the finders the
+    import system already made for path entries inside ``root``, so the
+    next import there asks the hook. A directory stays guarded for the
+    life of the process; guarded with ``check`` once, it stays checked.
+    """
+    real = root.real.rstrip("/") or "/"
+    if real in _GUARDED:
+        _GUARDED[real] = _GUARDED[real] or check
+        return
+    _GUARDED[real] = check
+    if _legacy_path_hook not in sys.path_hooks:
+        sys.path_hooks.insert(0, _legacy_path_hook)
+    for entry in list(sys.path_importer_cache):
+        if isinstance(entry, str) and _root_of(os.path.realpath(entry or ".")) == real:
+            del sys.path_importer_cache[entry]
+
+
+def _legacy_path_hook(entry: str) -> VettedFinder:
+    """The finder of a path entry inside a guarded legacy directory; ImportError for others."""
+    real = os.path.realpath(entry or ".")
+    root = _root_of(real)
+    if root is None:
+        raise ImportError("not a legacy extension directory", path=entry)
+    return VettedFinder(entry, root, real[len(root) + 1 :], _GUARDED[root])
+
+
+class VettedFinder:
+    """The path-entry finder of a directory in a legacy directory: vetted modules only.
+
+    It finds what :class:`importlib.machinery.FileFinder` would (a package,
+    then an extension module, a source file, a bytecode file), then reads
+    it through the vetting: one descriptor, checked, relative to the legacy
+    directory opened from ``/`` again with every component checked. A
+    module that fails is refused: one ERROR line naming it, and an
+    ``ImportError``. Native extension modules are refused, since their code
+    cannot be loaded from vetted bytes. Namespace portions are left to the
+    import system; their modules come back through this finder.
+    """
+
+    def __init__(self, entry: str, root: str, below: str, check: bool) -> None:
+        self.path = entry
+        self._root = root
+        self._below = below  # the entry's directory relative to root ("" for root)
+        self._check = check
+        self._files = importlib.machinery.FileFinder(entry, *_FILE_LOADERS)
+
+    def invalidate_caches(self) -> None:
+        """Forget the directory listing, as FileFinder does."""
+        self._files.invalidate_caches()
+
+    def find_spec(
+        self, fullname: str, target: types.ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        """The spec of ``fullname`` here, its loader running vetted bytes; ``None`` if absent."""
+        found = self._files.find_spec(fullname, target)
+        if found is None or found.origin is None or found.loader is None:
+            return found  # absent, or a namespace portion (no code of its own)
+        origin = found.origin
+        name = os.path.relpath(origin, self.path).replace(os.sep, "/")
+        relpath = f"{self._below}/{name}" if self._below else name
+        shown = f"{self._root}/{relpath}"
+        try:
+            if isinstance(found.loader, importlib.machinery.ExtensionFileLoader):
+                raise Refused(
+                    "is a native extension module, whose code cannot be vetted; not imported",
+                    shown,
+                )
+            with open_directory(self._root, check=self._check) as root:
+                vetted = vet(root, relpath, check=self._check)
+        except Refused as exc:
+            return self._refuse(fullname, f"{escape(exc)}")
+        except Outside as exc:
+            return self._refuse(fullname, f"{escape(exc)}, outside {escape(self._root)}")
+        except OSError as exc:
+            return self._refuse(fullname, f"{escape(shown)}: {escape(exc)}")
+        package = found.submodule_search_locations is not None
+        spec = importlib.machinery.ModuleSpec(
+            fullname,
+            cast("importlib.abc.Loader", VettedLoader(vetted, package)),
+            origin=vetted.path,
+            is_package=package,
+        )
+        if package:
+            spec.submodule_search_locations = list(found.submodule_search_locations or ())
+        spec.has_location = True
+        return spec
+
+    @staticmethod
+    def _refuse(fullname: str, why: str) -> NoReturn:
+        LOG.error("import of %s from the legacy path refused: %s", fullname, why)
+        raise ImportError(
+            f"import of {fullname} from the legacy path refused: {why}", name=fullname
+        )

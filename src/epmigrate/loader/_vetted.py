@@ -347,7 +347,7 @@ def vet(root: Directory, relpath: str, *, check: bool = True) -> Vetted:
                 root.caches[key] = _open_cache(dir_fd, os.path.dirname(path))
             cache_fd = root.caches[key]
             if cache_fd is not None:
-                bytecode = cached_bytecode(cache_fd, name, data, st, os.path.dirname(path))
+                bytecode = cached_bytecode(cache_fd, name, data, os.path.dirname(path))
     finally:
         if owned:
             os.close(dir_fd)
@@ -378,17 +378,18 @@ def _open_cache(dir_fd: int, directory: str) -> int | None:
     return fd
 
 
-def cached_bytecode(
-    cache_fd: int, name: str, source: bytes, st: os.stat_result, directory: str
-) -> bytes | None:
+def cached_bytecode(cache_fd: int, name: str, source: bytes, directory: str) -> bytes | None:
     """The ``__pycache__`` bytecode of ``name`` when it is vetted and matches ``source``.
 
     Read like a legacy file (one open relative to the checked cache
-    directory, regular, owner and mode) and accepted only when its header
-    matches the vetted source: the interpreter's magic number, and the
-    source's modification time and size (as recorded at ``fstat``) or, for a
-    hash-based file, the hash of ``source``. Anything else gives ``None``:
-    the source is compiled.
+    directory, regular, owner and mode) and accepted only when it is
+    hash-based (``compileall --invalidation-mode checked-hash`` or
+    ``unchecked-hash``) with the interpreter's magic number and the hash of
+    the vetted ``source``. A timestamp-based file is never used: its header
+    (modification time and size) matches a source whose bytes changed with
+    the same size and a reset time (``touch -r``, an archive), and the old
+    code would run while ``inspect`` shows the new source. Anything else
+    gives ``None``: the source is compiled.
     """
     pyc = f"{name[:-3]}.{sys.implementation.cache_tag}.pyc"
     try:
@@ -403,10 +404,6 @@ def cached_bytecode(
     flags = int.from_bytes(data[4:8], "little")
     if flags & ~0b11:
         return None
-    if flags & 0b1:
-        return data if data[8:16] == importlib.util.source_hash(source) else None
-    mtime = int.from_bytes(data[8:12], "little")
-    size = int.from_bytes(data[12:16], "little")
-    if mtime != int(st.st_mtime) & 0xFFFFFFFF or size != st.st_size & 0xFFFFFFFF:
-        return None
-    return data
+    if flags & 0b1 and data[8:16] == importlib.util.source_hash(source):
+        return data
+    return None

@@ -227,7 +227,7 @@ def _directory_request(profile: Any, directory: str) -> dict[str, Any]:
     except OSError as exc:
         raise VerifyError(f"cannot open the legacy path: {exc}", path=directory) from exc
     try:
-        entries = _legacy.list_files(profile, root)
+        entries = _legacy.list_files(profile, root, check=False)
         real = root.real
     finally:
         root.close()
