@@ -86,8 +86,13 @@ def read_facts(shown: str, data: bytes, findings: list[Finding]) -> ModuleFacts 
     except RecursionError as exc:
         error(codes.SYNTAX, None, _too_deep(exc))
         return None
-    except MemoryError:
-        findings.append(codes.resource_limit(shown, "Python's parser ran out of memory"))
+    except MemoryError as exc:
+        if _nesting_bound(source) > _PARSER_DEPTH:
+            # CPython's parser reports its own stack limit as MemoryError, at
+            # any memory: every Python refuses the file.
+            error(codes.SYNTAX, None, _too_deep(exc))
+        else:
+            findings.append(codes.resource_limit(shown, "Python's parser ran out of memory"))
         return None
     if tree is not None:
         # Facts from Python's own tree: the loader runs what Python reads,
@@ -174,6 +179,14 @@ libcst's native parser overflows its stack (and kills the process) between
 so only files Python refuses can reach libcst that deep.
 """
 
+_PARSER_DEPTH = 1000
+"""Nesting below which a ``MemoryError`` from Python's parser is a shortage of memory.
+
+CPython's parser raises ``MemoryError`` when its own stack (6,000 levels in
+3.11) overflows, and ``RecursionError`` from about 3,000 levels: above this
+bound the error is the file's, below it the machine's.
+"""
+
 _NESTING = re.compile(r"\\\n|\b(?:not|lambda|await|if)\b|[-+~.(\[{]|[)\]}]|\n")
 
 
@@ -215,7 +228,7 @@ def _both_refuse(refused: SyntaxError, exc: Exception) -> str:
     )
 
 
-def _too_deep(exc: RecursionError) -> str:
+def _too_deep(exc: RecursionError | MemoryError) -> str:
     kind = type(exc).__name__
     return (
         f"the file nests expressions too deeply for Python to compile ({kind}); the "
