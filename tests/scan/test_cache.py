@@ -214,3 +214,99 @@ def test_an_entry_whose_checksum_holds_but_whose_data_is_not_a_scan_is_a_miss(
     assert (cache.hits, cache.misses) == (0, 1)
     assert second == first
     assert entry.read_bytes() != f"{key} {_checksum(key, payload)}\n".encode() + payload
+
+
+def _forgeries(
+    data: object, path: tuple[object, ...] = ()
+) -> list[tuple[tuple[object, ...], object]]:
+    """Every place in an entry with a value of another type put there: (path, value)."""
+    out: list[tuple[tuple[object, ...], object]] = []
+    others: tuple[object, ...] = (7, None, [], {}, "x", True, [7, 7, 7])
+    textual = (str, type(None))
+    for other in others:
+        # Another type, and not merely text for nothing (or the reverse),
+        # which optional fields may hold: those would be other values.
+        if type(other) is not type(data) and not (
+            isinstance(data, textual) and isinstance(other, textual)
+        ):
+            out.append((path, other))
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.extend(_forgeries(v, (*path, k)))
+        if data:
+            out.append(((*path, 5), "injected key"))
+    elif isinstance(data, list):
+        for i, v in enumerate(data[:3]):
+            out.extend(_forgeries(v, (*path, i)))
+    return out
+
+
+def _put(data: object, path: tuple[object, ...], value: object) -> object:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        copy = dict(data)
+        copy[head] = _put(data.get(head), rest, value) if rest else value
+        return copy
+    assert isinstance(data, list) and isinstance(head, int)
+    copy_list = list(data)
+    copy_list[head] = _put(data[head], rest, value)
+    return copy_list
+
+
+def test_an_entry_forged_by_its_owner_with_a_valid_checksum_is_a_miss_whatever_its_shape(
+    tmp_path: Path,
+) -> None:
+    # Every field of a real entry replaced by a value of another type (a
+    # number for a path, a dict for a list, an extra key), the checksum made
+    # valid: each scan is a miss that gives the true result, never an
+    # exception (an int consulted path used to be stat-ed as a descriptor,
+    # a locator answer of another shape raised AttributeError).
+    from epmigrate.scan.cache import _checksum
+
+    ext = make_tree(tmp_path)
+    (ext / "user.py").write_text(
+        "from proj import base\nfrom proj.base import *\n\n"
+        "class User(base.ExtensionDescriptor):\n    alias = 'user'\n"
+    )
+    cache_dir = tmp_path / "cache"
+    first, _ = run(ext, cache_dir)
+    [entry] = entries(cache_dir)
+    key = entry.name.removesuffix(".entry")
+    original = marshal.loads(entry.read_bytes().split(b"\n", 1)[1])
+    forgeries = _forgeries(original)
+    assert len(forgeries) > 100
+    for path, value in forgeries:
+        payload = marshal.dumps(_put(original, path, value))
+        entry.write_bytes(f"{key} {_checksum(key, payload)}\n".encode() + payload)
+        second, _ = run(ext, cache_dir)
+        assert second == first, path
+
+
+def test_a_change_to_the_code_that_makes_the_verdict_is_another_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A libcst upgrade, or epmigrate's own code changed under the same
+    # version number: the key holds a fingerprint of both, so no stored
+    # verdict of the old code is replayed. Here a stand-in library
+    # directory takes libcst's place in the fingerprint.
+    from epmigrate.scan import memo
+
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "__init__.py").write_text("VERSION = '1.0'\n")
+    real_dirs = memo.verdict_code_dirs()
+    assert real_dirs[0].endswith("epmigrate")
+    assert os.path.isfile(os.path.join(real_dirs[1], "__init__.py"))  # libcst's, found
+    monkeypatch.setattr(memo, "verdict_code_dirs", lambda: (real_dirs[0], str(library)))
+    ext = make_tree(tmp_path)
+    cache_dir = tmp_path / "cache"
+    run(ext, cache_dir)
+    _, cache = run(ext, cache_dir)
+    assert (cache.hits, cache.misses) == (1, 0)
+    (library / "__init__.py").write_text("VERSION = '1.1'\n")  # the upgrade
+    memo._fingerprint.cache_clear()
+    _, cache = run(ext, cache_dir)
+    assert (cache.hits, cache.misses) == (0, 1)
+    assert len(entries(cache_dir)) == 2

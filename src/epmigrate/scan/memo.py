@@ -15,6 +15,7 @@ reproducible archives do) is seen.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -24,14 +25,23 @@ from epmigrate.scan.reading import ListedFile, Reader, blake2b, content_hash
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from typing import Any
 
     from epmigrate.model import Finding
     from epmigrate.profiles import Profile
     from epmigrate.scan.result import ScanResult
 
-__all__ = ["Stored", "holds", "record", "reuse", "scan_key"]
+__all__ = [
+    "VERDICT_PACKAGES",
+    "Stored",
+    "code_fingerprint",
+    "holds",
+    "record",
+    "reuse",
+    "scan_key",
+    "verdict_code_dirs",
+]
 
 FORMAT = 2
 """The layout of a stored scan; part of the key, so a new layout never reads an old one."""
@@ -67,6 +77,74 @@ def _profile_identity(prof: Profile) -> list[object] | None:
     return identity
 
 
+VERDICT_PACKAGES = ("epmigrate", "libcst")
+"""The packages whose code makes a scan's verdict: epmigrate's own, and libcst's parser."""
+
+
+def verdict_code_dirs() -> tuple[str, ...]:
+    """The installed directories of :data:`VERDICT_PACKAGES`, found without importing them."""
+    import importlib.util
+
+    dirs = [os.path.dirname(os.path.abspath(__file__ or "."))]  # epmigrate/scan
+    dirs[0] = os.path.dirname(dirs[0])  # epmigrate
+    for name in VERDICT_PACKAGES[1:]:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin:
+            dirs.append(os.path.dirname(spec.origin))
+        else:
+            dirs.append(f"<no {name}>")
+    return tuple(dirs)
+
+
+_CODE_SUFFIXES = (".py", ".so", ".pyd")
+
+
+@functools.lru_cache(maxsize=8)
+def _fingerprint(dirs: tuple[str, ...]) -> str:
+    """Name, size and modification time (ns) of every code file under ``dirs``.
+
+    epmigrate's package is walked whole (``__pycache__`` left out: writing
+    bytecode changes no verdict); a library's top level only (its
+    ``__init__``, version module and native parser, which every release
+    rewrites). Stat only, read nothing: a cache hit must stay cheap. Once per
+    process (the code cannot change under a running scan).
+    """
+    parts: list[object] = []
+    for top, deep in zip(dirs, (True,) + (False,) * (len(dirs) - 1), strict=True):
+        todo = [top]
+        while todo:
+            here = todo.pop()
+            try:
+                entries = sorted(os.scandir(here), key=lambda e: e.name)
+            except OSError as exc:
+                parts.append([here, exc.errno])
+                continue
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if deep and entry.name != "__pycache__":
+                            todo.append(entry.path)
+                    elif entry.name.endswith(_CODE_SUFFIXES):
+                        st = entry.stat()
+                        parts.append([entry.path, st.st_size, st.st_mtime_ns])
+                except OSError as exc:
+                    parts.append([entry.path, exc.errno])
+    return blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def code_fingerprint() -> str:
+    """What a change to the code that makes a verdict changes (part of every cache key).
+
+    After a libcst upgrade, or any change to epmigrate's own files under the
+    same version number, no stored scan or replayed output made by the old
+    code is reused.
+    """
+    return _fingerprint(verdict_code_dirs())
+
+
 def scan_key(
     prof: Profile,
     paths: Sequence[str],
@@ -90,6 +168,7 @@ def scan_key(
     inputs = [
         FORMAT,
         __version__,
+        code_fingerprint(),
         sys.version,
         here,
         identity,
@@ -138,7 +217,16 @@ class Stored:
     __slots__ = ("consulted", "data", "listing", "locator", "scanned")
 
     def __init__(self, data: dict[str, Any]) -> None:
-        if set(data) != {"listing", "scanned", "consulted", "locator", "result"}:
+        # The whole shape, not only the top: an entry forged by the cache's
+        # owner with a valid checksum must be a miss, never an exception
+        # (an int as a consulted path would even be stat-ed as a descriptor).
+        if not isinstance(data, dict) or set(data) != {
+            "listing",
+            "scanned",
+            "consulted",
+            "locator",
+            "result",
+        }:
             raise ValueError("not a stored scan")
         self.data = data
         self.listing: list[Any] = data["listing"]
@@ -147,11 +235,55 @@ class Stored:
         self.locator: dict[str, object] = data["locator"]
         if not (
             isinstance(self.listing, list)
-            and isinstance(self.scanned, list)
-            and isinstance(self.consulted, dict)
-            and isinstance(self.locator, dict)
+            and _list_of(self.scanned, _observed)
+            and _dict_of(self.consulted, _optional_str)
+            and isinstance(data["result"], dict)
+            and _locator_answers(self.locator)
         ):
             raise ValueError("not a stored scan")
+
+
+def _list_of(value: object, item: Callable[[object], bool]) -> bool:
+    return isinstance(value, list) and all(item(x) for x in value)
+
+
+def _dict_of(value: object, item: Callable[[object], bool]) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and item(v) for k, v in value.items())
+
+
+def _optional_str(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _observed(value: object) -> bool:
+    """``[digest or None, [message, ...]]``, what :meth:`Reader.observe` gives."""
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and _optional_str(value[0])
+        and _list_of(value[1], lambda m: isinstance(m, str))
+    )
+
+
+def _locator_answers(value: object) -> bool:
+    """The shape :meth:`Locator.answers` gives."""
+    if not isinstance(value, dict) or set(value) != {"added", "find", "exists"}:
+        return False
+
+    def added(x: object) -> bool:
+        return (
+            isinstance(x, list)
+            and len(x) == 3
+            and isinstance(x[0], str)
+            and isinstance(x[1], str)
+            and type(x[2]) is bool
+        )
+
+    return (
+        _list_of(value["added"], added)
+        and _dict_of(value["find"], _optional_str)
+        and _dict_of(value["exists"], lambda x: type(x) is bool)
+    )
 
 
 def holds(

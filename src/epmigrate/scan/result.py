@@ -98,8 +98,40 @@ class ScanResult:
             epmigrate_version=data["epmigrate_version"],
             missing_bases=tuple(data["missing_bases"]),
         )
-        if result.to_stored() != data:
+        if result.to_stored() != data or not _typed(result):
             # A field of another type (a number as text, a list for a string)
-            # would pass the constructor: only an exact round trip is the result.
+            # would pass the constructor: only an exact round trip of fields
+            # of their own types is the result.
             raise ValueError("stored scan result does not round-trip")
         return result
+
+
+def _strs(*values: object) -> bool:
+    return all(isinstance(v, str) for v in values)
+
+
+def _optional(*values: object) -> bool:
+    return all(v is None or isinstance(v, str) for v in values)
+
+
+def _count(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _typed(result: ScanResult) -> bool:
+    """Whether every field of ``result`` has its declared type (a stored one may not)."""
+    return (
+        _strs(result.profile, result.group, result.epmigrate_version)
+        and _strs(*result.paths, *result.missing_bases)
+        and _count(result.files)
+        and all(
+            _strs(e.path, e.class_name, e.name, e.group)
+            and _optional(e.module, e.alias, e.alias_reason)
+            and _count(e.line)
+            for e in result.extensions
+        )
+        and all(
+            _strs(f.code, f.path, f.message) and (f.line is None or _count(f.line))
+            for f in result.findings
+        )
+    )
