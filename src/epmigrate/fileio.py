@@ -52,6 +52,7 @@ __all__ = [
     "read_text",
     "remove_stale_temps",
     "replace_locked",
+    "wide_encoding",
     "write_text",
 ]
 
@@ -127,6 +128,42 @@ def read_text(path: str) -> Snapshot:
         return _snapshot(path, real, fh)
 
 
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian, with a BOM)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian, with a BOM)"),
+    (b"\xff\xfe", "UTF-16 (little-endian, with a BOM)"),
+    (b"\xfe\xff", "UTF-16 (big-endian, with a BOM)"),
+)
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """The UTF-16 or UTF-32 encoding ``data`` looks like, or ``None``.
+
+    With a BOM, the BOM says. Without one, text of mostly ASCII characters
+    (what packaging files hold) has a NUL byte in every other (UTF-16) or
+    three of every four (UTF-32) positions: UTF-8 would decode it, as text
+    full of NULs that no reader of packaging files accepts.
+    """
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return name
+    sample = data[:4096]
+    if len(sample) < 4 or sample.count(0) * 4 < len(sample):
+        return None
+    nuls = [sample[i::4].count(0) * 4 / len(sample[i::4]) for i in range(4)]
+    if min(nuls[1:]) > 0.8 and nuls[0] < 0.5:
+        return "UTF-32 (little-endian, without a BOM)"
+    if min(nuls[:3]) > 0.8 and nuls[3] < 0.5:
+        return "UTF-32 (big-endian, without a BOM)"
+    even = sample[0::2].count(0) / len(sample[0::2])
+    odd = sample[1::2].count(0) / len(sample[1::2])
+    if odd > 0.6 and even < 0.2:
+        return "UTF-16 (little-endian, without a BOM)"
+    if even > 0.6 and odd < 0.2:
+        return "UTF-16 (big-endian, without a BOM)"
+    return None
+
+
 def _open_regular(path: str) -> int:
     """An fd on ``path`` opened without blocking; ``OSError`` unless a regular file."""
     fd = os.open(path, _OPEN_FLAGS)
@@ -150,6 +187,15 @@ def _snapshot(path: str, real: str, fh: BinaryIO) -> Snapshot:
         raise WriteError(
             f"cannot read {path}: {exc.strerror or exc}", path=path, hint="check the path"
         ) from exc
+    wide = wide_encoding(data)
+    if wide is not None:
+        raise ParseError(
+            f"looks like {wide}, not UTF-8",
+            path=path,
+            line=1,
+            hint="packaging files are UTF-8 (setuptools, pbr and tomllib read them so): "
+            "save it as UTF-8; nothing was written",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

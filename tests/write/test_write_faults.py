@@ -298,3 +298,30 @@ def test_new_package_copies_a_link_inside_the_directory_as_a_file(tmp_path: Path
     copied = out / "src" / "widget_contrib" / "dup_router.py"
     assert not copied.is_symlink()
     assert copied.read_bytes() == DUP_ROUTER.read_bytes()
+
+
+# -- encodings -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "said"),
+    [
+        ("utf-16-le", "UTF-16 (little-endian, without a BOM)"),
+        ("utf-16-be", "UTF-16 (big-endian, without a BOM)"),
+        ("utf-16", "UTF-16 (little-endian, with a BOM)"),
+        ("utf-32-le", "UTF-32 (little-endian, without a BOM)"),
+    ],
+)
+def test_a_utf16_or_utf32_file_is_named_as_such(tmp_path: Path, encoding: str, said: str) -> None:
+    # Without a BOM, UTF-16 decodes as UTF-8 full of NULs: the message used
+    # to quote '\x00n\x00a\x00m\x00e' from the INI reader.
+    make_service(tmp_path)
+    cfg = tmp_path / "setup.cfg"
+    data = SETUP_CFG.encode(encoding)
+    cfg.write_bytes(data)
+    result = run_cli(tmp_path, "--check", *ARGS)
+    assert result.exit_code == 1, result.output
+    assert f"setup.cfg:1: looks like {said}, not UTF-8" in result.stderr
+    assert "save it as UTF-8" in result.stderr
+    assert "\\x00" not in result.stderr
+    assert cfg.read_bytes() == data
