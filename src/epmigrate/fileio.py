@@ -344,7 +344,7 @@ def replace_locked(held: Locked, snapshot: Snapshot, text: str, *, force: bool =
     uid = os.getuid()
     if not force:
         _refuse_read_only(snapshot, uid)
-    pause = float(os.environ.get(_SLOW_ENV) or 0)
+    pause = _test_pause()
     # A write killed earlier may have left its temporary file: clear it first.
     remove_stale_temps(real)
     if pause:
@@ -419,6 +419,27 @@ def _copy_xattrs(path: str, real: str, fd: int) -> None:
                 path=path,
                 hint="run as the file's owner (or root), then run again",
             ) from exc
+
+
+def _test_pause() -> float:
+    """The seconds of :data:`_SLOW_ENV`, 0 when unset; a bad value is a WriteError.
+
+    Read before anything is written, so a mistyped value stops the write
+    with the file untouched instead of ending it in a traceback half-way.
+    """
+    value = os.environ.get(_SLOW_ENV)
+    if not value:
+        return 0.0
+    try:
+        pause = float(value)
+    except ValueError:
+        pause = -1.0
+    if not 0 <= pause <= 60:  # also false for nan
+        raise WriteError(
+            f"{_SLOW_ENV}={value!r} is not a number of seconds from 0 to 60; nothing was written",
+            hint=f"it is a setting for epmigrate's crash tests only: unset {_SLOW_ENV}",
+        )
+    return pause
 
 
 def _write_slowly(fh: BinaryIO, data: bytes, pause: float) -> None:

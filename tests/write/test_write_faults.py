@@ -325,3 +325,19 @@ def test_a_utf16_or_utf32_file_is_named_as_such(tmp_path: Path, encoding: str, s
     assert "save it as UTF-8" in result.stderr
     assert "\\x00" not in result.stderr
     assert cfg.read_bytes() == data
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "1e9", "inf"])
+def test_a_bad_value_of_the_crash_tests_pause_is_an_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    make_service(tmp_path)
+    cfg = tmp_path / "setup.cfg"
+    cfg.write_text(SETUP_CFG)
+    monkeypatch.setenv("EPMIGRATE_TEST_SLOW_WRITE", value)
+    result = run_cli(tmp_path, *ARGS)
+    assert result.exit_code == 1, result.output
+    assert f"EPMIGRATE_TEST_SLOW_WRITE={value!r} is not a number of seconds" in result.stderr
+    assert "unset EPMIGRATE_TEST_SLOW_WRITE" in result.stderr
+    assert cfg.read_text() == SETUP_CFG
+    assert temps(tmp_path) == []
