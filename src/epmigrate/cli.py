@@ -115,10 +115,26 @@ def scan_options(func: Callable[..., None]) -> Callable[..., None]:
             ),
             click.option("--group", help="Entry-point group [default: from the profile]."),
             click.option("--no-cache", is_flag=True, help="Do not read or write the cache."),
+            click.option(
+                "--follow-links",
+                is_flag=True,
+                expose_value=False,
+                callback=_follow_links,
+                help="Read (and write) a setup.cfg or pyproject.toml that is a link out of "
+                "the project.",
+            ),
         ]
     ):
         func = option(func)
     return func
+
+
+def _follow_links(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    # For the rest of this command only (fileio.following_links).
+    if value:
+        from epmigrate.fileio import following_links
+
+        ctx.with_resource(following_links())
 
 
 @cli.command("scan")

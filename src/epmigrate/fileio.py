@@ -37,10 +37,12 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from epmigrate.errors import ParseError, WriteError
+from epmigrate.links import outside_link
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -48,8 +50,10 @@ __all__ = [
     "TEMP_SUFFIX",
     "Locked",
     "Snapshot",
+    "following_links",
     "lock",
     "read_text",
+    "refuse_outside_link",
     "remove_stale_temps",
     "replace_locked",
     "wide_encoding",
@@ -115,8 +119,51 @@ class Snapshot:
         return bool(self.real) and os.path.abspath(self.path) != self.real
 
 
+_FOLLOW_LINKS: ContextVar[bool] = ContextVar("epmigrate_follow_links", default=False)
+"""Whether packaging files that are links leaving their project are read (``--follow-links``)."""
+
+
+@contextlib.contextmanager
+def following_links() -> Iterator[None]:
+    """Within the block, read packaging files that are links to anywhere (``--follow-links``)."""
+    token = _FOLLOW_LINKS.set(True)
+    try:
+        yield
+    finally:
+        _FOLLOW_LINKS.reset(token)
+
+
+def refuse_outside_link(path: str) -> None:
+    """Raise :class:`WriteError` when ``path`` is a link that leaves its project.
+
+    The project is the git work tree that holds the link, or else the
+    directory that holds it (:func:`epmigrate.links.outside_link`). A link
+    that stays inside (a shared config of the same repository) is read; one
+    that leads out (``/proc/self/environ``, ``/etc/shadow``, ``~/.pypirc``)
+    is refused before anything is read, so no message, diff or edit can show
+    or change what it points to, unless :func:`following_links` is in force
+    (``--follow-links``). What the link resolves to must be a regular file
+    either way (the open checks that).
+    """
+    if _FOLLOW_LINKS.get():
+        return
+    found = outside_link(path)
+    if found is None:
+        return
+    target, project, kind = found
+    raise WriteError(
+        f"{path} is a symbolic link to {target}, outside its {kind} {project}; not read",
+        hint="replace the link with the file it stands for, or pass --follow-links to read "
+        "and edit what it points to",
+    )
+
+
 def read_text(path: str) -> Snapshot:
-    """Read ``path`` as UTF-8 text, keeping a BOM and every line ending as is."""
+    """Read ``path`` as UTF-8 text, keeping a BOM and every line ending as is.
+
+    A link that leaves the project is refused first (:func:`refuse_outside_link`).
+    """
+    refuse_outside_link(path)
     real = os.path.realpath(path)
     try:
         fd = _open_regular(path)
@@ -474,6 +521,21 @@ def _refuse_read_only(snapshot: Snapshot, uid: int) -> None:
     # also asks the kernel, which knows about groups and ACLs.
     mode = stat.S_IMODE(snapshot.mode)
     owner = snapshot.uid == uid
+    if uid == 0 and snapshot.uid != 0:
+        # Root may write anything: a file of another user (a checkout, or
+        # what a link there leads to) is that user's to change.
+        import pwd
+
+        try:
+            name = pwd.getpwuid(snapshot.uid).pw_name
+        except KeyError:
+            name = f"uid {snapshot.uid}"
+        raise WriteError(
+            f"{snapshot.path} is owned by {name}, not root; root does not write another "
+            "user's file; nothing was written",
+            path=snapshot.path,
+            hint=f"run as {name}, or pass --force to write it as root anyway",
+        )
     if not mode & 0o222 or (owner and not mode & stat.S_IWUSR):
         raise WriteError(
             f"{snapshot.path} is read-only (mode {mode:04o}); nothing was written",

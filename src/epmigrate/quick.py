@@ -51,8 +51,12 @@ def _file_state(path: str) -> str:
     Opened as the scanner opens a file (:class:`~epmigrate.scan.reading.Reader`):
     without blocking, ``fstat``-ed, read only when regular.
     """
+    from epmigrate.links import outside_link
     from epmigrate.scan.reading import Reader, content_hash
 
+    leaving = outside_link(path)
+    if leaving is not None:
+        return f"outside link {leaving[0]}"  # never read (see fileio.refuse_outside_link)
     try:
         st, fd = Reader._open(path, follow=True)
     except FileNotFoundError:

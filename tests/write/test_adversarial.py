@@ -344,3 +344,92 @@ def test_file_changed_between_read_and_write(project: Path) -> None:
         "  hint: run the command again on the new version\n"
     )
     assert_untouched(path, edited_digest)
+
+
+# -- packaging files that are links out of the project ----------------------------
+
+SECRET = "[metadata]\nname = x\nTOKEN-LEAKED-7f3a = ghp_secret\n%(broken\n[x\n"
+"""What a link may lead to: text that the INI and TOML readers would quote in an error."""
+
+
+def link_out(project: Path, name: str, outside: Path) -> Path:
+    outside.mkdir(exist_ok=True)
+    secret = outside / "secret"
+    secret.write_text(SECRET)
+    secret.chmod(0o600)
+    (project / ".git").mkdir(exist_ok=True)  # the project is a git work tree
+    link = project / name
+    link.symlink_to(secret)
+    return secret
+
+
+@pytest.mark.parametrize("name", ["setup.cfg", "pyproject.toml"])
+@pytest.mark.parametrize("mode", [("--check",), ("--diff",), ()])
+def test_a_packaging_file_linked_out_of_the_project_is_never_read_or_written(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, name: str, mode: tuple[str, ...]
+) -> None:
+    # write --check (the pre-commit hook), --diff and a real write used to
+    # print (or edit) whatever the link points to: /proc/self/environ, a
+    # token file, root's 0600 files.
+    secret = link_out(project, name, tmp_path_factory.mktemp("elsewhere"))
+    before = digest(secret)
+    done = run_sub(project, *mode, *ARGS)
+    assert done.returncode == 1
+    assert "TOKEN-LEAKED" not in done.stdout + done.stderr
+    assert f"./{name} is a symbolic link to {secret}, outside its git work tree" in done.stderr
+    assert "--follow-links" in done.stderr
+    assert_untouched(secret, before)
+
+
+def test_scan_reads_no_project_table_through_a_link_out_of_the_project(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    link_out(project, "pyproject.toml", tmp_path_factory.mktemp("elsewhere"))
+    done = subprocess.run(
+        [sys.executable, "-m", "epmigrate", "scan", "--no-cache", "svc/extensions"],
+        cwd=project,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "TOKEN-LEAKED" not in done.stdout + done.stderr
+    assert "project settings ignored: ./pyproject.toml is a symbolic link to" in done.stderr
+
+
+def test_a_shared_config_linked_inside_the_work_tree_is_written_and_follow_links_opts_in(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    (project / ".git").mkdir()
+    shared = project / "config" / "setup.cfg"
+    shared.parent.mkdir()
+    shared.write_text(SETUP_CFG)
+    (project / "setup.cfg").symlink_to("config/setup.cfg")
+    done = run_sub(project, *ARGS)
+    assert done.returncode == 0, done.stderr
+    assert "svc.api.extensions" in shared.read_text()
+    assert (project / "setup.cfg").is_symlink()
+    # Out of the tree, only with --follow-links.
+    outside = tmp_path_factory.mktemp("elsewhere") / "setup.cfg"
+    outside.write_text(SETUP_CFG)
+    (project / "setup.cfg").unlink()
+    (project / "setup.cfg").symlink_to(outside)
+    assert run_sub(project, *ARGS).returncode == 1
+    done = run_sub(project, "--follow-links", *ARGS)
+    assert done.returncode == 0, done.stderr
+    assert "svc.api.extensions" in outside.read_text()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to own files as another user")
+def test_root_never_writes_another_users_file_without_force(project: Path) -> None:
+    cfg, before = write_target(project, "setup.cfg", SETUP_CFG)
+    os.chown(cfg, 65534, 65534)
+    done = run_sub(project, *ARGS)
+    assert done.returncode == 1
+    assert "./setup.cfg is owned by nobody, not root; root does not write another user's file" in (
+        done.stderr
+    )
+    assert_untouched(cfg, before)
+    done = run_sub(project, "--force", *ARGS)
+    assert done.returncode == 0, done.stderr
+    assert os.stat(cfg).st_uid == 65534  # written, and still the user's
