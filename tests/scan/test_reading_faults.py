@@ -286,3 +286,44 @@ def test_out_of_memory_is_its_own_finding_and_never_cached(tmp_path: Path) -> No
     full = run(sys.executable, "-m", "epmigrate")
     assert [e["status"] for e in full["extensions"] if e["class"] == "Big"] == ["loaded"]
     assert not [f for f in full["findings"] if f["path"].endswith("big.py")]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the victim is a root-owned directory")
+def test_the_cache_is_not_reached_through_a_link_in_a_directory_others_can_write(
+    ext: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Only the last component used to be opened with O_NOFOLLOW: through a
+    # link planted in a world-writable (not sticky) directory on the way,
+    # root chmod-ed a root-owned directory elsewhere to 0700 and wrote its
+    # entries there.
+    top = tmp_path_factory.mktemp("cache-walk")
+    top.chmod(0o755)
+    victim = top / "victim" / "epmigrate"
+    victim.mkdir(parents=True)
+    victim.chmod(0o755)
+    shared = top / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    os.symlink(top / "victim", shared / "c")  # what another user may put there
+    result = run_scan(ext, Cache(str(shared / "c" / "epmigrate")))
+    assert set(aliases(result)) == {"Aaa_first", "Zzz_last"}
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o755
+    assert list(victim.iterdir()) == []
+
+
+def test_a_cache_home_that_is_a_link_of_the_users_own_is_followed(
+    ext: Path, tmp_path: Path
+) -> None:
+    # ~/.cache on another disk: a link in a directory of the user's is
+    # followed component by component, and the cache works there.
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".cache").symlink_to(disk, target_is_directory=True)
+    cache = Cache(str(home / ".cache" / "epmigrate"))
+    run_scan(ext, cache)
+    assert entries(disk / "epmigrate")
+    second = Cache(str(home / ".cache" / "epmigrate"))
+    run_scan(ext, second)
+    assert second.hits == 1

@@ -82,6 +82,75 @@ def _checksum(key: str, payload: bytes) -> str:
     return summed.hexdigest()
 
 
+_MAX_LINKS = 40
+"""Symbolic links followed on the way to the cache directory, as Linux's ``ELOOP`` limit."""
+
+
+def _open_walked(path: str, *, create: bool) -> int:
+    """An fd of the directory ``path`` (absolute), reached from ``/`` one component at a time.
+
+    Each component is opened with ``O_NOFOLLOW | O_DIRECTORY`` relative to
+    the descriptor of the one above, so no component swapped meanwhile can
+    redirect the walk, and the cache itself (the last component) must not
+    be a link. A directory on the way must belong to root or the user and
+    be writable by no one else, unless it is sticky (``/tmp``), where the
+    entry taken must be root's or the user's: no other user can then replace
+    what comes next. A symbolic link met on the way (``~/.cache`` on another
+    disk) is read there and followed, component by component, under the same
+    rules. With ``create``, missing directories are made, 0700. Raises
+    ``OSError``: ``ELOOP`` for a link as the cache itself, ``EACCES`` for a
+    directory another user controls.
+    """
+    me = os.geteuid()
+    todo = [part for part in path.split("/") if part and part != "."][::-1]
+    fd = os.open("/", _DIR_FLAGS)
+    here: list[str] = []
+    links = 0
+    try:
+        while todo:
+            name = todo.pop()
+            st = os.fstat(fd)
+            if name == "..":
+                os.close(fd)
+                here = here[:-1]
+                fd = os.open("/" + "/".join(here), _DIR_FLAGS)
+                continue
+            shared = st.st_mode & 0o022 and st.st_uid in (0, me)
+            if st.st_uid not in (0, me) or (shared and not st.st_mode & stat.S_ISVTX):
+                raise OSError(errno.EACCES, "a directory another user can change", "/".join(here))
+            try:
+                entry = os.lstat(name, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                try:  # noqa: SIM105 (contextlib is not imported on a hit)
+                    os.mkdir(name, 0o700, dir_fd=fd)
+                except FileExistsError:
+                    pass  # made meanwhile: checked below like any other
+                entry = os.lstat(name, dir_fd=fd)
+            if shared and entry.st_uid not in (0, me):
+                raise OSError(errno.EACCES, "another user's entry in a shared directory", name)
+            if stat.S_ISLNK(entry.st_mode):
+                links += 1
+                if not todo or links > _MAX_LINKS:
+                    raise OSError(errno.ELOOP, "a symbolic link", name)
+                target = os.readlink(name, dir_fd=fd)
+                if target.startswith("/"):
+                    os.close(fd)
+                    fd = os.open("/", _DIR_FLAGS)
+                    here = []
+                todo.extend(part for part in target.split("/")[::-1] if part and part != ".")
+                continue
+            child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = child
+            here.append(name)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class Cache:
     """A directory of entries, one per scan key (see :mod:`epmigrate.scan.memo`).
 
@@ -111,11 +180,7 @@ class Cache:
         if self._fd is not None or self._unusable:
             return self._fd
         try:
-            if create:
-                parent = os.path.dirname(os.path.abspath(self.directory))
-                os.makedirs(parent, exist_ok=True)
-                _ignoring(FileExistsError, os.mkdir, self.directory, 0o700)
-            fd = os.open(self.directory, _DIR_FLAGS)
+            fd = _open_walked(os.path.abspath(self.directory), create=create)
         except OSError as exc:
             if exc.errno != errno.ENOENT:
                 self._unusable = True  # a link (ELOOP), not a directory, no access
