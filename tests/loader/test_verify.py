@@ -434,3 +434,82 @@ def test_rows_are_sorted_by_name_whatever_the_listing_order(
         line.split(":")[0].strip() for line in text.output.splitlines() if line.startswith("  ")
     ]
     assert problems == sorted(problems)
+
+
+# -- answers from the present, whatever the environment says ----------------------
+
+_PLANT_STALE_CACHE = """
+import json, os, sys
+from stevedore import _cache
+sys.path.pop(0)  # as the probe takes its own directory off the path
+data = _cache._build_cacheable_data()
+data["groups"][sys.argv[1]] = []  # what was installed before: nothing
+digest, data["path_values"] = _cache._hash_settings_for_path(tuple(sys.path))
+os.makedirs(_cache._get_cache_dir(), exist_ok=True)
+_cache._write_cache_file(os.path.join(_cache._get_cache_dir(), digest), data)
+print(json.dumps(os.path.join(_cache._get_cache_dir(), digest)))
+"""
+
+
+@pytest.mark.venv
+def test_verify_reads_the_metadata_installed_now_never_stevedores_cache(
+    demo: DemoInstall, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # stevedore's on-disk cache keys on 32-bit float mtimes (128-second
+    # buckets): for two minutes after a reinstall it lists the entry points
+    # of before. A stale list planted where the child's stevedore looks
+    # (as a reinstall leaves it) must change nothing.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    # With the environment verify's child gets (this process's), so that the
+    # planted file is the one the child's stevedore would read.
+    planted = demo.run(
+        _PLANT_STALE_CACHE, "hybrid.verified", env={"PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    )
+    assert isinstance(planted, str) and os.path.isfile(planted)
+    result = invoke(
+        "hybrid.verified",
+        "--legacy-path",
+        str(demo.package_dir / "verified"),
+        "--python",
+        str(demo.venv.python),
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].startswith("OK: ")
+
+
+@pytest.mark.venv
+def test_the_childs_own_code_comes_from_its_copy_under_pythonsafepath(
+    demo: DemoInstall, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under -P / PYTHONSAFEPATH the script's directory is not on sys.path:
+    # the child took sys.path[0], the first PYTHONPATH directory, for its own
+    # and imported a _rules.py planted there as its vetting code.
+    planted = tmp_path / "pythonpath"
+    planted.mkdir()
+    marker = tmp_path / "marker"
+    (planted / "_rules.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.setenv("PYTHONSAFEPATH", "1")
+    monkeypatch.setenv("PYTHONPATH", f"{planted}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    result = invoke(
+        "hybrid.verified",
+        "--legacy-path",
+        str(demo.package_dir / "verified"),
+        "--python",
+        str(demo.venv.python),
+    )
+    assert not marker.exists()
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].startswith("OK: ")
+
+
+@pytest.mark.venv
+def test_a_child_ended_by_os_exit_is_said_so(demo: DemoInstall, tmp_path: Path) -> None:
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "quits.py").write_text("import os\nos._exit(7)\n")
+    result = invoke(
+        "hybrid.verified", "--legacy-path", str(legacy), "--python", str(demo.venv.python)
+    )
+    assert result.exit_code == 2, result.output
+    assert "the child exited with status 7 and printed nothing" in result.output
+    assert "Python 3.10" not in result.output

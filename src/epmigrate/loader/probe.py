@@ -15,9 +15,26 @@ Whatever the loaded code prints goes to stderr.
 
 from __future__ import annotations
 
+import os
 import sys
 
-_HERE = sys.path.pop(0) if __name__ == "__main__" else None
+
+def _own_directory() -> str | None:
+    """This file's directory, taken off ``sys.path``; ``None`` when imported by epmigrate.
+
+    From ``__file__``, not ``sys.path[0]``: under ``-P``, ``-I`` or
+    ``PYTHONSAFEPATH`` the script's directory is not on the path at all,
+    and ``sys.path[0]`` is the first ``PYTHONPATH`` directory (or the
+    standard library), whose ``_rules.py`` must never be taken for ours.
+    """
+    if __name__ != "__main__":
+        return None
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+    return here
+
+
+_HERE = _own_directory()
 sys.dont_write_bytecode = True
 
 import importlib  # noqa: E402
@@ -25,12 +42,19 @@ import importlib.machinery  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
-import os  # noqa: E402
 import traceback  # noqa: E402
 import types  # noqa: E402
 from typing import Any  # noqa: E402
 
-__all__ = ["VETTING_MODULES", "ProbeError", "class_alias", "describe", "probe", "respond"]
+__all__ = [
+    "VETTING_MODULES",
+    "ProbeError",
+    "class_alias",
+    "describe",
+    "installed_entry_points",
+    "probe",
+    "respond",
+]
 
 VETTING_MODULES = ("_rules", "_vetted", "_modules")
 """The modules of :mod:`epmigrate.loader` copied beside this file, in import order."""
@@ -108,6 +132,29 @@ def run_setup(setup: list[str]) -> None:
             ) from exc
 
 
+def installed_entry_points(group: str) -> list[Any]:
+    """The group's entry points in stevedore's order, from the metadata installed now.
+
+    stevedore lists a group from an on-disk cache keyed on the modification
+    times of the ``sys.path`` directories, stored as 32-bit floats: 128-second
+    buckets at today's epoch, so for up to two minutes after a reinstall it
+    lists what was installed before. verify must answer from the present, so
+    the list is built here as stevedore builds its cache
+    (``importlib.metadata.entry_points()``, the group selected, repeats of
+    one ``(name, value, group)`` dropped) and no cache is read or written.
+    """
+    import importlib.metadata
+
+    seen: set[tuple[str, str, str]] = set()
+    out: list[Any] = []
+    for ep in importlib.metadata.entry_points().select(group=group):
+        item = (ep.name, ep.value, ep.group)
+        if item not in seen:
+            seen.add(item)
+            out.append(ep)
+    return out
+
+
 def load_entry_points(group: str) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """The group's entry points as stevedore lists them, each loaded (or its error)."""
     try:
@@ -118,8 +165,8 @@ def load_entry_points(group: str) -> tuple[list[Any], dict[str, Any], dict[str, 
             "install stevedore into that environment, or pass --python with "
             "the interpreter the service runs",
         ) from exc
-    lister: Any = ExtensionManager.make_test_instance([], namespace=group)
-    listed = list(lister.list_entry_points())
+    del ExtensionManager  # imported only to tell that the service has stevedore
+    listed = installed_entry_points(group)
     loaded: dict[str, Any] = {}
     failures: dict[str, str] = {}
     for ep in listed:

@@ -285,9 +285,25 @@ def _run_child(interpreter: str, request: dict[str, Any], timeout: float) -> dic
     except json.JSONDecodeError:
         document = {}
     if done.returncode != 0 or not document:
-        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        tail = done.stderr.strip().splitlines()[-1:]
+        if not tail and not done.stdout.strip():
+            # os._exit in a legacy file or a --setup function, a signal: no
+            # Python error to quote, so no guess about the interpreter either.
+            how = (
+                f"was killed by signal {-done.returncode}"
+                if done.returncode < 0
+                else f"exited with status {done.returncode}"
+            )
+            raise VerifyError(
+                f"the child {how} and printed nothing",
+                path=interpreter,
+                hint="code it ran ended the process (os._exit, a signal, a crash): run the "
+                "--setup functions and import the legacy files by hand in that interpreter "
+                "to see which",
+            )
         raise VerifyError(
-            f"the target interpreter could not run the comparison: {escape(tail[0])}",
+            "the target interpreter could not run the comparison: "
+            f"{escape(tail[0] if tail else 'it printed no result')}",
             path=interpreter,
             hint="it must be Python 3.10 or later; its standard error ends as quoted",
         )
