@@ -330,3 +330,26 @@ def test_scan_errors_are_listed_and_exit_1_after_writing_the_rest(tmp_path: Path
     assert check.stderr.rstrip().endswith(closing)
     (ext / "broken.py").unlink()
     assert run(tmp_path, *ARGS, "--check").exit_code == 0
+
+
+@pytest.mark.parametrize("mode", [("--check",), ()])
+def test_entry_points_read_from_a_file_directive_are_refused_naming_the_file(
+    tmp_path: Path, mode: tuple[str, ...]
+) -> None:
+    # setuptools reads `[options] entry_points = file: eps.cfg` and then
+    # ignores [options.entry_points]: a write there was lost, and --check
+    # passed on it.
+    make_service(tmp_path)
+    cfg = tmp_path / "setup.cfg"
+    text = SETUP_CFG + "entry_points = file: eps.cfg\n"
+    cfg.write_text(text)
+    eps = tmp_path / "eps.cfg"
+    eps.write_text("[console_scripts]\nsvc = svc.cli:main\n")
+    result = run(tmp_path, *mode, *ARGS)
+    assert result.exit_code == 1, result.output
+    assert "[options] entry_points = file: eps.cfg" in result.stderr
+    assert "reads the entry points from ./eps.cfg and ignores [options.entry_points]" in (
+        result.stderr
+    )
+    assert cfg.read_text() == text
+    assert eps.read_text() == "[console_scripts]\nsvc = svc.cli:main\n"

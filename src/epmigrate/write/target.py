@@ -144,6 +144,7 @@ def choose(root: str) -> Target:
                 f"{dynamic}a pbr project: pbr reads [entry_points] from setup.cfg",
                 "entry_points",
             )
+        _refuse_file_directive(project)
         return Target(
             project.path("setup.cfg"),
             "setup.cfg",
@@ -180,6 +181,31 @@ def choose(root: str) -> Target:
         f"no packaging file in {root} that can hold entry points",
         hint="run in the project's directory, or name the file: "
         "epmigrate write setup.cfg|pyproject.toml|setup.py",
+    )
+
+
+def _refuse_file_directive(project: _Project) -> None:
+    """Refuse a setup.cfg whose ``[options] entry_points`` is a ``file:`` directive.
+
+    setuptools then reads the entry points from the files it names (in the
+    entry_points.txt layout, a section per group) and ignores an
+    ``[options.entry_points]`` section: written there, the entries would be
+    lost, and ``--check`` would pass.
+    """
+    assert project.setup_cfg is not None
+    value = project.setup_cfg.get("options", "entry_points")
+    if value is None or not value.strip().startswith("file:"):
+        return
+    names = [n.strip() for n in value.strip()[len("file:") :].split(",") if n.strip()]
+    files = ", ".join(os.path.join(project.root, n) for n in names) or "(no file named)"
+    raise TargetError(
+        f"{project.path('setup.cfg')} has [options] entry_points = {value.strip()}: setuptools "
+        f"reads the entry points from {files} and ignores [options.entry_points], so "
+        "epmigrate cannot write them into setup.cfg; nothing was written",
+        path=project.path("setup.cfg"),
+        hint="add them to that file by hand, one [GROUP] section per group with "
+        "'name = module:Class' lines ('epmigrate scan --format entry-points' prints them), "
+        "or replace the directive with an [options.entry_points] section and run again",
     )
 
 
