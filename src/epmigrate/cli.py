@@ -116,6 +116,15 @@ def scan_options(func: Callable[..., None]) -> Callable[..., None]:
             click.option("--group", help="Entry-point group [default: from the profile]."),
             click.option("--no-cache", is_flag=True, help="Do not read or write the cache."),
             click.option(
+                "--max-parse-memory",
+                type=click.IntRange(min=0),
+                metavar="MIB",
+                expose_value=False,
+                callback=_parse_memory,
+                help="Address space one large file's parse may add, in MiB; 0 for no bound "
+                "[default: $EPMIGRATE_PARSE_MEMORY, else 2048].",
+            ),
+            click.option(
                 "--follow-links",
                 is_flag=True,
                 expose_value=False,
@@ -127,6 +136,14 @@ def scan_options(func: Callable[..., None]) -> Callable[..., None]:
     ):
         func = option(func)
     return func
+
+
+def _parse_memory(ctx: click.Context, _param: click.Parameter, value: int | None) -> None:
+    # For the rest of this command only (epmigrate.scan.limits).
+    if value is not None:
+        from epmigrate.scan.limits import parse_memory
+
+        ctx.with_resource(parse_memory(value))
 
 
 def _follow_links(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

@@ -41,6 +41,9 @@ __all__ = ["FORMAT", "Replay", "answer", "output_key", "remember"]
 FORMAT = 1
 """The layout of a stored output; part of its key."""
 
+MAX_CONFIG = 64 * 1024 * 1024
+"""Largest settings file hashed for a key: :data:`epmigrate.fileio.MAX_SIZE`."""
+
 CONFIG_FILES = ("pyproject.toml", "setup.cfg")
 """The files in the working directory the ``scan`` command takes defaults from."""
 
@@ -66,6 +69,10 @@ def _file_state(path: str) -> str:
     try:
         if not stat.S_ISREG(st.st_mode):
             return f"mode {st.st_mode:o}"
+        if st.st_size > MAX_CONFIG:
+            # Never read whole (a sparse file of gigabytes): reading the
+            # settings refuses it too (fileio.MAX_SIZE), so no output is stored.
+            return f"size {st.st_size}"
         return content_hash(Reader._read_fd(fd, st.st_size))
     except OSError as exc:
         return f"unreadable {exc.errno}"

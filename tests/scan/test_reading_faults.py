@@ -327,3 +327,72 @@ def test_a_cache_home_that_is_a_link_of_the_users_own_is_followed(
     second = Cache(str(home / ".cache" / "epmigrate"))
     run_scan(ext, second)
     assert second.hits == 1
+
+
+def _peak_rss_mib_of(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, float]:
+    """Run a child: its exit status, its stdout, and its peak RSS in MiB (Linux's ru_maxrss)."""
+    code = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "sys.stderr.write(done.stderr)\n"
+        "print(done.returncode)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
+        "sys.stdout.write(done.stdout)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env=env,
+    )
+    status, peak, rest = done.stdout.split("\n", 2)
+    assert "Traceback" not in done.stderr, done.stderr
+    return int(status), rest, float(peak)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux's /proc")
+def test_one_files_parse_is_bounded_by_the_documented_allowance(tmp_path: Path) -> None:
+    # A valid 3 MB module whose tree takes about 1.5 GB: with an allowance
+    # of 300 MiB it is a resource-limit finding, at a fraction of the memory.
+    ext = make_tree(tmp_path)
+    (ext / "big.py").write_text(
+        "from proj import base\nDATA = [" + "1," * 1_500_000 + "]\n\n\n"
+        "class Big(base.ExtensionDescriptor):\n    alias = 'big'\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    scan = [sys.executable, "-m", "epmigrate", "scan", "--format", "json", "--base", BASE]
+    status, out, peak = _peak_rss_mib_of(
+        [*scan, "--max-parse-memory", "300", str(ext)], tmp_path, env
+    )
+    assert status == 1
+    document = json.loads(out)
+    [finding] = [f for f in document["findings"] if f["path"].endswith("big.py")]
+    assert finding["code"] == "EPM007"
+    assert "needed more than the 300 MiB allowed for one file" in finding["message"]
+    assert "--max-parse-memory" in finding["message"]
+    assert peak < 600, peak
+    # The environment variable sets it too; 0 lifts the bound.
+    status, out, _ = _peak_rss_mib_of(
+        [*scan, str(ext)], tmp_path, {**env, "EPMIGRATE_PARSE_MEMORY": "0"}
+    )
+    assert [e["status"] for e in json.loads(out)["extensions"] if e["class"] == "Big"] == ["loaded"]
+
+
+def test_a_sparse_settings_file_of_gigabytes_is_never_read_whole(tmp_path: Path) -> None:
+    # The replay's key hashed ./pyproject.toml and ./setup.cfg whole before
+    # anything else: a sparse 3 GiB file cost 6 GB.
+    from epmigrate import fileio, quick
+
+    assert quick.MAX_CONFIG == fileio.MAX_SIZE
+    ext = make_tree(tmp_path)
+    with open(tmp_path / "pyproject.toml", "wb") as fh:
+        fh.truncate(3 << 30)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    scan = [sys.executable, "-m", "epmigrate", "scan", "--base", BASE, str(ext)]
+    for _ in range(2):  # the second run asks the replay first
+        status, out, peak = _peak_rss_mib_of(scan, tmp_path, env)
+        assert status == 0, out
+        assert "2 loaded" in out
+        assert peak < 200, peak

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from epmigrate.model import Finding
 from epmigrate.pysource import parse_quietly, value_error_line
-from epmigrate.scan import ast_facts, codes
+from epmigrate.scan import ast_facts, codes, limits
 from epmigrate.scan.facts import ModuleFacts
 
 if TYPE_CHECKING:
@@ -60,8 +60,12 @@ def read_facts(shown: str, data: bytes, findings: list[Finding]) -> ModuleFacts 
     # native parser overflows its stack and kills the process.
     tree: ast.Module | None = None
     refused: SyntaxError | None = None
+    bound = limits.bounded(len(data))
     try:
-        tree = parse_quietly(source)
+        with bound:
+            tree = parse_quietly(source)
+            facts = ast_facts.tree_facts(tree, source)
+        return facts
     except SyntaxError as exc:
         # Grammar this interpreter lacks (a newer or an older one) goes on
         # to libcst, unless no Python accepts it or libcst cannot take it.
@@ -74,6 +78,9 @@ def read_facts(shown: str, data: bytes, findings: list[Finding]) -> ModuleFacts 
             return None
         refused = exc
     except ValueError as exc:
+        if tree is not None:  # from the walk, not the compiler
+            findings.append(codes.scanner_limit(shown, f"reading its tree failed: {exc}"))
+            return None
         # What the compiler refuses outside its grammar: a lone surrogate that
         # a coding cookie (raw_unicode_escape) let through, and what a later
         # Python may refuse this way.
@@ -84,27 +91,33 @@ def read_facts(shown: str, data: bytes, findings: list[Finding]) -> ModuleFacts 
         )
         return None
     except RecursionError as exc:
-        error(codes.SYNTAX, None, _too_deep(exc))
-        return None
+        if tree is None:
+            error(codes.SYNTAX, None, _too_deep(exc))
+            return None
+        # Python compiles it; only the walk of its tree is too deep: libcst.
     except MemoryError as exc:
-        if _nesting_bound(source) > _PARSER_DEPTH:
+        if tree is None and _nesting_bound(source) > _PARSER_DEPTH:
             # CPython's parser reports its own stack limit as MemoryError, at
             # any memory: every Python refuses the file.
             error(codes.SYNTAX, None, _too_deep(exc))
         else:
-            findings.append(codes.resource_limit(shown, "Python's parser ran out of memory"))
+            what = "Python's parser" if tree is None else "reading its tree"
+            findings.append(codes.resource_limit(shown, limits.shortage(bound, what)))
         return None
-    if tree is not None:
-        # Facts from Python's own tree: the loader runs what Python reads,
-        # and the walk costs a fraction of a libcst parse. The libcst
-        # front end gives the same facts (tests/scan/test_front_ends.py).
-        try:
-            return ast_facts.tree_facts(tree, source)
-        except RecursionError:
-            pass
-        except MemoryError:
-            findings.append(codes.resource_limit(shown, "reading its tree ran out of memory"))
-            return None
+    if tree is None and len(data) > limits.LIBCST_MAX_BYTES:
+        # libcst's native parser aborts the process when an allocation
+        # fails: it never runs under the bound, so only on files it can take.
+        findings.append(
+            codes.resource_limit(
+                shown,
+                f"only libcst can read it (Python refuses: {refused.msg if refused else '?'}), "
+                f"and libcst's parser is given files of at most "
+                f"{limits.LIBCST_MAX_BYTES:,} bytes",
+            )
+        )
+        return None
+    # Here Python's tree was too deep to walk (RecursionError), or Python
+    # refused grammar that libcst may know.
     return _read_libcst(shown, source, tree, refused, error, findings)
 
 

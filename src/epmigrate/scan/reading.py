@@ -286,10 +286,11 @@ class Reader:
             self.consulted_log[located.path] = None if data is None else content_hash(data)
         if data is None:
             return None
-        from epmigrate.scan import ast_facts
+        from epmigrate.scan import ast_facts, limits
 
         try:
-            return ast_facts.module_facts(data)
+            with limits.bounded(len(data)):
+                return ast_facts.module_facts(data)
         except (SyntaxError, ValueError, RecursionError, LookupError):
             # Python would not import it either: nothing resolves through it.
             return None
