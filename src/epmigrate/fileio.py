@@ -45,6 +45,7 @@ from epmigrate.errors import ParseError, WriteError
 from epmigrate.links import outside_link
 
 __all__ = [
+    "LOCK_SUFFIX",
     "LOCK_TIMEOUT",
     "MAX_SIZE",
     "TEMP_SUFFIX",
@@ -335,11 +336,112 @@ def lock(path: str, timeout: float = LOCK_TIMEOUT) -> Iterator[Locked]:
                 now = None
             same = now is not None and (now.st_ino, now.st_dev) == (held.st_ino, held.st_dev)
             if same and os.path.realpath(path) == real:
-                yield Locked(path, real, fd)
+                if _excludes(real):
+                    yield Locked(path, real, fd)
+                    return
+                # flock succeeds but excludes nothing (a file system mounted
+                # without locking): a lock file beside it instead. The file
+                # is opened again under it: the writer before may have
+                # renamed a new one into place meanwhile.
+                with _lock_file(path, real, deadline, timeout):
+                    os.close(fd)
+                    fd = -1
+                    fd = _open_regular(real)
+                    yield Locked(path, real, fd)
                 return
         finally:
             if fd >= 0:
                 os.close(fd)  # also releases the lock
+
+
+LOCK_SUFFIX = ".epmigrate-lock"
+"""The lock file beside a target whose file system's ``flock`` excludes nothing."""
+
+
+def _excludes(real: str) -> bool:
+    """Whether the ``flock`` just taken on ``real`` stops another open file description.
+
+    A second descriptor (a new open, so another open file description, as
+    another process would have) must not get the lock while ours is held. On
+    file systems mounted without locking it does, and two writers would both
+    go ahead; there the caller takes a lock file instead.
+    """
+    try:
+        other = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(other)  # also drops a lock it got
+    return False
+
+
+@contextlib.contextmanager
+def _lock_file(path: str, real: str, deadline: float, timeout: float) -> Iterator[None]:
+    """Hold ``.NAME.epmigrate-lock`` beside ``real``: created with ``O_EXCL``, removed after.
+
+    ``O_EXCL`` creation is atomic on local and network file systems (NFSv3
+    and later) where ``flock`` may not be. The file holds its writer's
+    identity (pid and start time); one left by a writer that is gone is
+    removed, so a killed write never blocks the next one for good.
+    """
+    lock_path = os.path.join(os.path.dirname(real), f".{os.path.basename(real)}{LOCK_SUFFIX}")
+    delay = 0.001
+    while True:
+        try:
+            fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            break
+        except FileExistsError:
+            if _lock_holder_gone(lock_path):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(lock_path)
+                continue
+            if time.monotonic() > deadline:
+                raise WriteError(
+                    f"another process has been writing {path} for {timeout:.0f} s (it holds "
+                    f"{lock_path}; this file system's flock excludes nothing); nothing was "
+                    "written",
+                    path=path,
+                    hint=f"wait for it to finish; if no epmigrate runs, remove {lock_path}",
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        except OSError as exc:
+            raise WriteError(
+                f"this file system's flock excludes nothing, and no lock file can be made "
+                f"beside {path}: {exc.strerror or exc}; nothing was written",
+                path=path,
+                hint="make the directory writable, or run one writer at a time",
+            ) from exc
+    try:
+        os.write(fd, f"{_identity()}\n".encode())
+        os.close(fd)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)
+
+
+def _lock_holder_gone(lock_path: str) -> bool:
+    try:
+        fd = os.open(lock_path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        ident = os.read(fd, 64).decode("ascii", "replace").strip()
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    # The same judgement as for a temporary file named after its writer.
+    return _writer_gone(ident + ".", "")
 
 
 _NO_FLOCK = {errno.EBADF, errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}

@@ -342,3 +342,61 @@ def test_a_bad_value_of_the_crash_tests_pause_is_an_error_not_a_traceback(
     assert "unset EPMIGRATE_TEST_SLOW_WRITE" in result.stderr
     assert cfg.read_text() == SETUP_CFG
     assert temps(tmp_path) == []
+
+
+# -- a file system whose flock excludes nothing ------------------------------------
+
+
+def _commit_in_child(outcome: run.Outcome) -> int:
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child never returns
+        code = 1
+        try:
+            run.commit(outcome)
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def test_writers_on_a_file_system_without_locking_take_turns_on_a_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On file systems mounted without locking (NFS with nolock, some FUSE
+    # ones), flock succeeds for everyone and excludes no one: two writers
+    # read the same bytes and one update was lost while both exited 0. The
+    # file system is stood in for by an flock that always succeeds.
+    monkeypatch.setattr(fileio.fcntl, "flock", lambda fd, op: None)
+    monkeypatch.setenv("EPMIGRATE_TEST_SLOW_WRITE", "0.02")  # writes that overlap
+    two_services(tmp_path)
+    cfg = tmp_path / "setup.cfg"
+    for _ in range(6):
+        cfg.write_text(SETUP_CFG)
+        first = run.prepare(request(tmp_path, "extensions", "svc.a"))
+        second = run.prepare(request(tmp_path, "more", "svc.b"))
+        pids = [_commit_in_child(first), _commit_in_child(second)]
+        assert [os.waitpid(pid, 0)[1] for pid in pids] == [0, 0]
+        text = cfg.read_text()
+        assert "svc.a =\n    alpha = svc.extensions.alpha:Alpha\n" in text
+        assert "svc.b =\n    gamma = svc.more.gamma:Gamma\n" in text
+        assert sorted(os.listdir(tmp_path)) == ["setup.cfg", "svc"]  # no lock file left
+
+
+def test_a_lock_file_left_by_a_dead_writer_does_not_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fileio.fcntl, "flock", lambda fd, op: None)
+    make_service(tmp_path)
+    cfg = tmp_path / "setup.cfg"
+    cfg.write_text(SETUP_CFG)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (tmp_path / f".setup.cfg{fileio.LOCK_SUFFIX}").write_text(f"{dead.stdout.strip()}-1\n")
+    result = run_cli(tmp_path, *ARGS)
+    assert result.exit_code == 0, result.output
+    assert "svc.api.extensions" in cfg.read_text()
+    assert not (tmp_path / f".setup.cfg{fileio.LOCK_SUFFIX}").exists()
