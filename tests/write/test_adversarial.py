@@ -20,9 +20,12 @@ import errno
 import hashlib
 import os
 import resource
+import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -433,3 +436,40 @@ def test_root_never_writes_another_users_file_without_force(project: Path) -> No
     done = run_sub(project, "--force", *ARGS)
     assert done.returncode == 0, done.stderr
     assert os.stat(cfg).st_uid == 65534  # written, and still the user's
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the attacker is uid 65534")
+def test_a_link_planted_by_another_user_never_makes_root_edit_a_file_elsewhere() -> None:
+    # A checkout of uid 65534's, where root runs `epmigrate write` (a CI
+    # job, an operator's migration): the user swaps setup.cfg for a link to
+    # a root-owned 0600 file outside the checkout.
+    from tests.loader.test_attacks import ATTACKER_PYTHON, attack
+
+    if ATTACKER_PYTHON is None:
+        pytest.skip("no interpreter uid 65534 can run")
+    # In the system temporary directory: the attacker must reach it, also
+    # when the clone (and pytest's tmp_path) sits in a 0700 directory.
+    top = Path(tempfile.mkdtemp(prefix="epmigrate-checkout-", dir=tempfile.gettempdir()))
+    top.chmod(0o755)
+    try:
+        _plant_and_write(top, attack)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _plant_and_write(top: Path, attack: Callable[[str], None]) -> None:
+    victim = top / "root-only.cfg"
+    victim.write_text(SETUP_CFG + "# root's own\n")
+    victim.chmod(0o600)
+    before = digest(victim)
+    checkout = top / "checkout"
+    make_service(checkout)
+    (checkout / ".git").mkdir()
+    for path in [checkout, *checkout.rglob("*")]:
+        os.chown(path, 65534, 65534, follow_symlinks=False)
+    attack(f"import os; os.symlink({str(victim)!r}, {str(checkout / 'setup.cfg')!r})")
+    done = run_sub(checkout, *ARGS)
+    assert done.returncode == 1
+    assert f"./setup.cfg is a symbolic link to {victim}, outside its git work tree" in done.stderr
+    assert digest(victim) == before
+    assert stat.S_IMODE(os.stat(victim).st_mode) == 0o600
