@@ -20,10 +20,10 @@ import stat
 import sys
 import types
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
-from ._rules import Outside, Refused, escape
-from ._vetted import LOG, Directory, Vetted, open_directory, vet
+from ._rules import Outside, Refused, check_owner_and_mode, escape
+from ._vetted import LOG, Directory, Vetted, vet
 
 if TYPE_CHECKING:
     import importlib.abc
@@ -412,8 +412,29 @@ def _synthetic_parent(module: str, directory: str) -> None:
 # below it) goes through the same vetting: a path hook ahead of the others
 # gives such path entries a finder whose modules are vetted bytes.
 
-_GUARDED: dict[str, bool] = {}
-"""The resolved legacy directories whose imports are vetted, each with its ``check``."""
+class _Guarded(NamedTuple):
+    """A legacy directory whose imports are vetted: its spellings, identity and descriptor.
+
+    ``directory`` holds a duplicate of the descriptor the directory was
+    vetted through, kept for the life of the process: an import opens the
+    module relative to it, so no component above, swapped later, can
+    redirect it (the directory's own owner and mode are checked again on
+    that descriptor at each import).
+    """
+
+    real: str
+    given: str
+    dev: int
+    ino: int
+    check: bool
+    directory: Directory
+
+
+_GUARDED: list[_Guarded] = []
+"""The legacy directories whose imports are vetted."""
+
+_GUARDED_INDEX: dict[str, int] = {}
+"""Each guarded directory's place in :data:`_GUARDED`, by resolved path."""
 
 _FILE_LOADERS = (
     (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
@@ -425,13 +446,36 @@ _FILE_LOADERS = (
 
 def guarded_roots() -> dict[str, bool]:
     """The legacy directories (resolved) whose imports are vetted, with their ``check``."""
-    return dict(_GUARDED)
+    return {g.real: g.check for g in _GUARDED}
 
 
-def _root_of(real: str) -> str | None:
-    for root in _GUARDED:
-        if real == root or real.startswith(root + "/"):
-            return root
+def _guarded_for(entry: str) -> tuple[_Guarded, str] | None:
+    """The guarded directory a path entry lies in, and the entry's place below it.
+
+    An entry is inside when it is spelled below the directory's resolved
+    path or the path it was given as (the spellings sub-packages' search
+    paths use), or when it is the directory itself under any other spelling
+    (``sys.path`` naming it through a link): told by ``stat``, not by
+    resolving every entry, so the import of an unrelated package pays a
+    ``stat`` once per path entry.
+    """
+    absolute = os.path.abspath(entry or os.curdir)
+    for guarded in _GUARDED:
+        for top in (guarded.real, guarded.given):
+            if absolute == top:
+                return guarded, ""
+            if absolute.startswith(top + "/"):
+                return guarded, absolute[len(top) + 1 :]
+    try:
+        st = os.stat(absolute)
+    except OSError:
+        return None
+    for guarded in _GUARDED:
+        # The same inode, and (an inode number is reused once a directory
+        # is gone) the same directory once resolved.
+        same = (st.st_dev, st.st_ino) == (guarded.dev, guarded.ino)
+        if same and os.path.realpath(absolute) == guarded.real:
+            return guarded, ""
     return None
 
 
@@ -443,25 +487,33 @@ def guard_imports(root: Directory, *, check: bool = True) -> None:
     next import there asks the hook. A directory stays guarded for the
     life of the process; guarded with ``check`` once, it stays checked.
     """
+    if root.guarded:
+        return  # every file of a directory asks, with the same check: one test
+    root.guarded = True
     real = root.real.rstrip("/") or "/"
-    if real in _GUARDED:
-        _GUARDED[real] = _GUARDED[real] or check
+    n = _GUARDED_INDEX.get(real)
+    if n is not None:
+        if check and not _GUARDED[n].check:
+            _GUARDED[n] = _GUARDED[n]._replace(check=True)
         return
-    _GUARDED[real] = check
+    given = os.path.abspath(root.path).rstrip("/") or "/"
+    held = Directory(os.dup(root.fd), root.path, root.real, root.stat)
+    _GUARDED_INDEX[real] = len(_GUARDED)
+    _GUARDED.append(_Guarded(real, given, root.stat.st_dev, root.stat.st_ino, check, held))
     if _legacy_path_hook not in sys.path_hooks:
         sys.path_hooks.insert(0, _legacy_path_hook)
     for entry in list(sys.path_importer_cache):
-        if isinstance(entry, str) and _root_of(os.path.realpath(entry or ".")) == real:
+        if isinstance(entry, str) and _guarded_for(entry) is not None:
             del sys.path_importer_cache[entry]
 
 
 def _legacy_path_hook(entry: str) -> VettedFinder:
     """The finder of a path entry inside a guarded legacy directory; ImportError for others."""
-    real = os.path.realpath(entry or ".")
-    root = _root_of(real)
-    if root is None:
+    found = _guarded_for(entry)
+    if found is None:
         raise ImportError("not a legacy extension directory", path=entry)
-    return VettedFinder(entry, root, real[len(root) + 1 :], _GUARDED[root])
+    guarded, below = found
+    return VettedFinder(entry, guarded, below)
 
 
 class VettedFinder:
@@ -469,19 +521,20 @@ class VettedFinder:
 
     It finds what :class:`importlib.machinery.FileFinder` would (a package,
     then an extension module, a source file, a bytecode file), then reads
-    it through the vetting: one descriptor, checked, relative to the legacy
-    directory opened from ``/`` again with every component checked. A
+    it through the vetting: one descriptor, checked, relative to the
+    descriptor the legacy directory was vetted through (its owner and mode
+    checked again). A
     module that fails is refused: one ERROR line naming it, and an
     ``ImportError``. Native extension modules are refused, since their code
     cannot be loaded from vetted bytes. Namespace portions are left to the
     import system; their modules come back through this finder.
     """
 
-    def __init__(self, entry: str, root: str, below: str, check: bool) -> None:
+    def __init__(self, entry: str, guarded: _Guarded, below: str) -> None:
         self.path = entry
-        self._root = root
+        self._guarded = guarded
+        self._root = guarded.real
         self._below = below  # the entry's directory relative to root ("" for root)
-        self._check = check
         self._files = importlib.machinery.FileFinder(entry, *_FILE_LOADERS)
 
     def invalidate_caches(self) -> None:
@@ -505,8 +558,13 @@ class VettedFinder:
                     "is a native extension module, whose code cannot be vetted; not imported",
                     shown,
                 )
-            with open_directory(self._root, check=self._check) as root:
-                vetted = vet(root, relpath, check=self._check)
+            guarded = _GUARDED[_GUARDED_INDEX[self._root]]  # check may have become True
+            root = guarded.directory
+            if guarded.check:
+                check_owner_and_mode(
+                    os.fstat(root.fd), root.path, "legacy extension directory", sticky_ok=False
+                )
+            vetted = vet(root, relpath, check=guarded.check)
         except Refused as exc:
             return self._refuse(fullname, f"{escape(exc)}")
         except Outside as exc:

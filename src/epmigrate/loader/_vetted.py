@@ -79,13 +79,15 @@ class Directory:
     Close it with :meth:`close` (or use it as a context manager).
     """
 
-    __slots__ = ("caches", "fd", "path", "real", "stat")
+    __slots__ = ("caches", "fd", "guarded", "path", "real", "stat")
 
     def __init__(self, fd: int, path: str, real: str, st: os.stat_result) -> None:
         self.fd = fd
         self.path = path
         self.real = real
         self.stat = st
+        self.guarded = False
+        """Whether imports from it are vetted (:func:`._modules.guard_imports` was called)."""
         # The checked __pycache__ descriptor of each directory below (or None).
         self.caches: dict[str, int | None] = {}
 
