@@ -438,6 +438,23 @@ def test_rows_are_sorted_by_name_whatever_the_listing_order(
 
 # -- answers from the present, whatever the environment says ----------------------
 
+
+def verify_migrated_group(demo: DemoInstall) -> Result:
+    """``epmigrate verify`` of the demo's migrated group in the session virtualenv."""
+    return invoke(
+        "hybrid.verified",
+        "--legacy-path",
+        str(demo.package_dir / "verified"),
+        "--python",
+        str(demo.venv.python),
+    )
+
+
+def assert_ok(result: Result) -> None:
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].startswith("OK: ")
+
+
 _PLANT_STALE_CACHE = """
 import json, os, sys
 from stevedore import _cache
@@ -466,15 +483,8 @@ def test_verify_reads_the_metadata_installed_now_never_stevedores_cache(
         _PLANT_STALE_CACHE, "hybrid.verified", env={"PYTHONPATH": os.environ.get("PYTHONPATH", "")}
     )
     assert isinstance(planted, str) and os.path.isfile(planted)
-    result = invoke(
-        "hybrid.verified",
-        "--legacy-path",
-        str(demo.package_dir / "verified"),
-        "--python",
-        str(demo.venv.python),
-    )
-    assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1].startswith("OK: ")
+    result = verify_migrated_group(demo)
+    assert_ok(result)
 
 
 @pytest.mark.venv
@@ -490,16 +500,9 @@ def test_the_childs_own_code_comes_from_its_copy_under_pythonsafepath(
     (planted / "_rules.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
     monkeypatch.setenv("PYTHONSAFEPATH", "1")
     monkeypatch.setenv("PYTHONPATH", f"{planted}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    result = invoke(
-        "hybrid.verified",
-        "--legacy-path",
-        str(demo.package_dir / "verified"),
-        "--python",
-        str(demo.venv.python),
-    )
+    result = verify_migrated_group(demo)
     assert not marker.exists()
-    assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1].startswith("OK: ")
+    assert_ok(result)
 
 
 @pytest.mark.venv

@@ -241,6 +241,16 @@ def test_a_letter_of_a_newer_unicode_ends_in_a_finding_not_a_traceback(tmp_path:
     assert "is not a valid identifier" in line
 
 
+def big_module_tree(root: Path) -> Path:
+    """The test tree plus ``big.py``: a valid 3 MB module whose tree takes about 1.5 GB."""
+    ext = make_tree(root)
+    (ext / "big.py").write_text(
+        "from proj import base\nDATA = [" + "1," * 1_500_000 + "]\n\n\n"
+        "class Big(base.ExtensionDescriptor):\n    alias = 'big'\n"
+    )
+    return ext
+
+
 LIMITED = """\
 import resource, sys
 import ast, epmigrate.cli, epmigrate.scan.parsing  # loaded before the limit
@@ -257,11 +267,7 @@ main()
 def test_out_of_memory_is_its_own_finding_and_never_cached(tmp_path: Path) -> None:
     # A valid 3 MB module whose tree takes over 1 GB, scanned under a 200 MB
     # address-space allowance: Python's parser raises MemoryError.
-    ext = make_tree(tmp_path)
-    (ext / "big.py").write_text(
-        "from proj import base\nDATA = [" + "1," * 1_500_000 + "]\n\n\n"
-        "class Big(base.ExtensionDescriptor):\n    def get_alias(self):\n        return 'big'\n"
-    )
+    ext = big_module_tree(tmp_path)
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     args = ["scan", "--format", "json", "--base", BASE, str(ext)]
 
@@ -356,11 +362,7 @@ def _peak_rss_mib_of(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[i
 def test_one_files_parse_is_bounded_by_the_documented_allowance(tmp_path: Path) -> None:
     # A valid 3 MB module whose tree takes about 1.5 GB: with an allowance
     # of 300 MiB it is a resource-limit finding, at a fraction of the memory.
-    ext = make_tree(tmp_path)
-    (ext / "big.py").write_text(
-        "from proj import base\nDATA = [" + "1," * 1_500_000 + "]\n\n\n"
-        "class Big(base.ExtensionDescriptor):\n    alias = 'big'\n"
-    )
+    ext = big_module_tree(tmp_path)
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     scan = [sys.executable, "-m", "epmigrate", "scan", "--format", "json", "--base", BASE]
     status, out, peak = _peak_rss_mib_of(

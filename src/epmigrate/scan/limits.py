@@ -24,7 +24,9 @@ libcst can read is parsed only up to :data:`LIBCST_MAX_BYTES`.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from contextvars import ContextVar
 from types import TracebackType
 
@@ -64,26 +66,16 @@ def allowance_mib() -> int:
     return DEFAULT_MIB
 
 
-class parse_memory:
+@contextlib.contextmanager
+def parse_memory(mib: int) -> Iterator[None]:
     """Within the block, parses may add ``mib`` MiB of address space (0: unbounded)."""
-
-    __slots__ = ("mib", "token")
-
-    def __init__(self, mib: int) -> None:
-        if mib < 0:
-            raise ValueError("the parse memory allowance is a number of MiB, 0 or more")
-        self.mib = mib
-
-    def __enter__(self) -> None:
-        self.token = _ALLOWANCE.set(self.mib)
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        _ALLOWANCE.reset(self.token)
+    if mib < 0:
+        raise ValueError("the parse memory allowance is a number of MiB, 0 or more")
+    token = _ALLOWANCE.set(mib)
+    try:
+        yield
+    finally:
+        _ALLOWANCE.reset(token)
 
 
 def _address_space() -> int | None:
