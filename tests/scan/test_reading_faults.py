@@ -246,7 +246,7 @@ def big_module_tree(root: Path) -> Path:
     ext = make_tree(root)
     (ext / "big.py").write_text(
         "from proj import base\nDATA = [" + "1," * 1_500_000 + "]\n\n\n"
-        "class Big(base.ExtensionDescriptor):\n    alias = 'big'\n"
+        "class Big(base.ExtensionDescriptor):\n    def get_alias(self):\n        return 'big'\n"
     )
     return ext
 
