@@ -412,6 +412,7 @@ def _synthetic_parent(module: str, directory: str) -> None:
 # below it) goes through the same vetting: a path hook ahead of the others
 # gives such path entries a finder whose modules are vetted bytes.
 
+
 class _Guarded(NamedTuple):
     """A legacy directory whose imports are vetted: its spellings, identity and descriptor.
 
