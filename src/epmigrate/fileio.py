@@ -294,6 +294,8 @@ def lock(path: str, timeout: float = LOCK_TIMEOUT) -> Iterator[Locked]:
     deadline = time.monotonic() + timeout
     delay = 0.001
     while True:
+        # Again here: the link may have been pointed elsewhere since the read.
+        refuse_outside_link(path)
         real = os.path.realpath(path)
         try:
             fd = _open_regular(real)

@@ -810,3 +810,23 @@ def test_a_sibling_that_passes_runs_from_its_vetted_bytes(
     assert type(common.__loader__).__name__ == "VettedLoader"
     assert common.__file__ == str(ext / "_common.py")
     assert inspect.getsource(common) == "VALUE = 1\n"
+
+
+def test_a_sibling_found_through_the_current_directory_entry_is_vetted(
+    public: Path, group: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # sys.path's '' (the current directory, as `python -c` and many service
+    # wrappers have it) names the legacy directory when the service starts there.
+    ext = public / "ext"
+    ext.mkdir(mode=0o755)
+    make(ext / "foo.py", "import _epm_cwd_helper\n" + benign("Foo"))
+    make(ext / "_epm_cwd_helper.py", "VALUE = 1\n")
+    monkeypatch.chdir(ext)
+    monkeypatch.syspath_prepend("")
+    try:
+        mgr, failures = load(group, ext)
+        assert failures == [] and mgr.names() == ["foo"]
+        helper = sys.modules["_epm_cwd_helper"]
+        assert type(helper.__loader__).__name__ == "VettedLoader"
+    finally:
+        sys.modules.pop("_epm_cwd_helper", None)

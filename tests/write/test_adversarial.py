@@ -473,3 +473,28 @@ def _plant_and_write(top: Path, attack: Callable[[str], None]) -> None:
     assert f"./setup.cfg is a symbolic link to {victim}, outside its git work tree" in done.stderr
     assert digest(victim) == before
     assert stat.S_IMODE(os.stat(victim).st_mode) == 0o600
+
+
+def test_a_link_pointed_out_of_the_project_between_read_and_write_is_refused(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Read through a link inside the work tree, then the link is pointed at
+    # a file elsewhere with the very same bytes: the lock, taken by name,
+    # used to follow it there and the unchanged bytes passed the check.
+    from epmigrate.errors import WriteError
+    from epmigrate.fileio import read_text, write_text
+
+    (project / ".git").mkdir()
+    inside = project / "config" / "setup.cfg"
+    inside.parent.mkdir()
+    inside.write_text(SETUP_CFG)
+    link = project / "setup.cfg"
+    link.symlink_to("config/setup.cfg")
+    snapshot = read_text(str(link))
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "setup.cfg"
+    elsewhere.write_text(SETUP_CFG)
+    link.unlink()
+    link.symlink_to(elsewhere)
+    with pytest.raises(WriteError, match=r"is a symbolic link to .*, outside its git work tree"):
+        write_text(snapshot, SETUP_CFG + "[x]\n")
+    assert elsewhere.read_text() == SETUP_CFG

@@ -550,7 +550,7 @@ class VettedFinder:
         if found is None or found.origin is None or found.loader is None:
             return found  # absent, or a namespace portion (no code of its own)
         origin = found.origin
-        name = os.path.relpath(origin, self.path).replace(os.sep, "/")
+        name = os.path.relpath(origin, self._files.path).replace(os.sep, "/")
         relpath = f"{self._below}/{name}" if self._below else name
         shown = f"{self._root}/{relpath}"
         try:
