@@ -85,8 +85,8 @@ def verdict_code_dirs() -> tuple[str, ...]:
     """The installed directories of :data:`VERDICT_PACKAGES`, found without importing them."""
     import importlib.util
 
-    dirs = [os.path.dirname(os.path.abspath(__file__ or "."))]  # epmigrate/scan
-    dirs[0] = os.path.dirname(dirs[0])  # epmigrate
+    # This file is epmigrate/scan/memo.py: the package is two levels up.
+    dirs = [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
     for name in VERDICT_PACKAGES[1:]:
         try:
             spec = importlib.util.find_spec(name)
