@@ -54,7 +54,10 @@ def test_write_refuses_and_names_the_services_group(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "the default group networking_foo.api.extensions is the plugin's own" in result.output
     assert "--group" in result.output
-    assert "its own package would use neutron.api.extensions" in result.output
+    assert (
+        "pass --group neutron.api.extensions, the group neutron reads once its loader has "
+        "adopted epmigrate (`epmigrate adopt`" in " ".join(result.output.split())
+    )
     assert (tmp_path / "setup.cfg").read_bytes() == before
 
 
@@ -120,3 +123,20 @@ def test_foreign_bases(
 def test_loose_files_are_not_judged(tmp_path: Path) -> None:
     (tmp_path / "x.py").write_text(PLUGIN)
     assert foreign_bases([str(tmp_path)], "neutron") is None
+
+
+def test_the_hint_says_adoption_only_for_a_service_that_can_adopt(tmp_path: Path) -> None:
+    neutron_plugin = foreign_bases([str(make_plugin(tmp_path / "a", "networking_foo"))], "neutron")
+    other = foreign_bases(
+        [str(make_plugin(tmp_path / "b", "widget_plugins"))],
+        "neutron",
+        ("widget_service.api.extensions.ExtensionDescriptor",),
+    )
+    assert neutron_plugin is not None and other is not None
+    assert (neutron_plugin.services, neutron_plugin.adoptable) == (("neutron",), True)
+    assert neutron_plugin.hint.startswith("pass --group neutron.api.extensions, the group neutron")
+    assert (other.services, other.adoptable) == (("widget_service",), False)
+    assert other.hint == (
+        "pass --group with the group the service reads, or set group in [tool.epmigrate]; "
+        "a service adopted with `epmigrate adopt` reads widget_service.api.extensions"
+    )

@@ -6,7 +6,8 @@ extension bases live in another distribution (a ``networking-*`` package
 deriving from ``neutron_lib``), that name is the plugin's
 (``networking_bgpvpn.api.extensions``), a group no service loads: the group
 must be the service's, which only the user can name. :func:`foreign_bases`
-tells that case apart and words the group the service's own package uses.
+tells that case apart and names the group the service reads once it has
+adopted epmigrate (``epmigrate adopt``: the profile's ``services``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ class ForeignBases:
     """The top-level packages of the bases."""
     guessed: str
     """The group the profile's template would make from the scanned package."""
+    services: tuple[str, ...]
+    """The top-level packages of the bases' services (``neutron`` for ``neutron_lib``)."""
     service_groups: tuple[str, ...]
-    """The groups the bases' services' own packages would use."""
+    """The group each of ``services`` reads once it has adopted epmigrate."""
+    adoptable: bool
+    """Every one of ``services`` runs the profile's loader, which ``epmigrate adopt`` adopts."""
 
     @property
     def service_hint(self) -> str:
@@ -53,10 +58,17 @@ class ForeignBases:
 
     @property
     def hint(self) -> str:
-        """What to do: name the group the service loads."""
+        """What to do: name the group the service reads once it has adopted epmigrate."""
+        if self.adoptable:
+            return (
+                f"pass --group {self.service_hint}, the group {' or '.join(self.services)} "
+                "reads once its loader has adopted epmigrate (`epmigrate adopt`, "
+                "docs/adopt.md), or set group in [tool.epmigrate]"
+            )
         return (
-            f"pass --group with the group the service loads (its own package would use "
-            f"{self.service_hint}), or set group in [tool.epmigrate]"
+            "pass --group with the group the service reads, or set group in "
+            f"[tool.epmigrate]; a service adopted with `epmigrate adopt` reads "
+            f"{self.service_hint}"
         )
 
 
@@ -91,5 +103,7 @@ def foreign_bases(
         package=top,
         base_packages=base_tops,
         guessed=prof.default_group(top),
-        service_groups=tuple(prof.default_group(t) for t in service_tops),
+        services=service_tops,
+        service_groups=tuple(prof.service_group(t) for t in service_tops),
+        adoptable=all(t in prof.services for t in service_tops),
     )

@@ -127,6 +127,17 @@ class Profile(NamedTuple):
     :func:`epmigrate.groups.foreign_bases`).
     """
 
+    services: tuple[str, ...] = ()
+    """The top-level packages of the services that run this loader (``("neutron",)``).
+
+    Each reads :meth:`service_group` once it has adopted epmigrate
+    (``epmigrate adopt``); a plugin of the service is written to that group.
+    """
+
+    def service_group(self, service: str) -> str:
+        """The group the service ``service`` (a top-level package) reads once adopted."""
+        return self.group_template.format(package=service)
+
     def paths(self, value: str | Sequence[str]) -> list[str]:
         """The directories of a path setting, split the way this loader splits it."""
         return split_path_list(value, split=self.split_paths)

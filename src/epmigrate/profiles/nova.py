@@ -29,4 +29,5 @@ PROFILE = Profile(
     base_check=False,
     import_by="dotted",
     delegate_name="extension",
+    services=("nova", "cinder", "manila"),
 )

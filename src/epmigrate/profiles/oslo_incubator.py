@@ -18,4 +18,5 @@ PROFILE = Profile(
     default_bases=("*.openstack.common.extensions.ExtensionDescriptor",),
     alias_sources=("get_alias",),
     abort_on_error=True,
+    services=("trove",),
 )
