@@ -17,12 +17,18 @@ the vetted bytes). :mod:`epmigrate.loader.probe` is the child of
 ``epmigrate verify`` (standard library only, with those three) and
 :mod:`epmigrate.loader.verify` the command over it.
 
+A service that keeps its own loader calls :mod:`~epmigrate.loader.adoption`
+instead of a manager once ``epmigrate adopt`` has changed that loader
+(``docs/adopt.md``): :func:`entry_points`, :func:`legacy_listing` and
+:func:`legacy_walk`.
+
 Importing this package imports the standard library, stevedore and
 epmigrate's profiles only: never libcst, click or tomlkit.
 """
 
 from __future__ import annotations
 
+from epmigrate.loader.adoption import entry_points, legacy_listing, legacy_walk
 from epmigrate.loader.extension import (
     ExtensionOrigin,
     HybridEnabledExtensionManager,
@@ -54,5 +60,8 @@ __all__ = [
     "LegacyExtensionWarning",
     "LegacyMode",
     "effective_mode",
+    "entry_points",
+    "legacy_listing",
+    "legacy_walk",
     "resolve_profile",
 ]
