@@ -53,12 +53,26 @@ def heavy(modules: set[str], *names: str) -> list[str]:
 
 def test_the_runtime_loader_imports_no_tooling_and_no_dataclasses() -> None:
     code = (
-        "import json, sys\nimport epmigrate.loader\n"
+        "import json, sys\nfrom epmigrate.loader import HybridExtensionManager\n"
         "print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
     )
     found = modules_after(code)
     assert "stevedore" in found
     assert heavy(found, "libcst", "click", "tomlkit", "dataclasses", "inspect") == []
+
+
+def test_an_adopted_service_imports_no_stevedore() -> None:
+    # What `epmigrate adopt` adds to a service's loader: the service pins its
+    # own stevedore, which the adoption runtime must not need.
+    code = (
+        "import json, sys\nimport epmigrate.loader\n"
+        "epmigrate.loader.entry_points('g'), epmigrate.loader.legacy_listing('.', group='g')\n"
+        "list(epmigrate.loader.legacy_walk('.', group='g'))\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    found = modules_after(code, cwd=Path(__file__).parent / "data")
+    assert "epmigrate.loader.adoption" in found
+    assert heavy(found, "stevedore", "libcst", "click", "tomlkit", "dataclasses", "inspect") == []
 
 
 @pytest.mark.parametrize("cached", [False, True])

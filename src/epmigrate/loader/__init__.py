@@ -22,24 +22,19 @@ instead of a manager once ``epmigrate adopt`` has changed that loader
 (``docs/adopt.md``): :func:`entry_points`, :func:`legacy_listing` and
 :func:`legacy_walk`.
 
-Importing this package imports the standard library, stevedore and
-epmigrate's profiles only: never libcst, click or tomlkit.
+Importing this package imports the standard library and epmigrate's
+profiles only: never libcst, click or tomlkit, and stevedore only when a
+manager is first asked for (an adopted service, which calls the three
+functions, never imports it).
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from epmigrate.loader._warning import LegacyExtensionWarning
 from epmigrate.loader.adoption import entry_points, legacy_listing, legacy_walk
-from epmigrate.loader.extension import (
-    ExtensionOrigin,
-    HybridEnabledExtensionManager,
-    HybridExtensionManager,
-    LegacyExtensionWarning,
-)
-from epmigrate.loader.named import (
-    HybridDriverManager,
-    HybridHookManager,
-    HybridNamedExtensionManager,
-)
 from epmigrate.loader.settings import (
     DEFAULT_PROFILE,
     ENV_VAR,
@@ -47,6 +42,27 @@ from epmigrate.loader.settings import (
     effective_mode,
     resolve_profile,
 )
+
+if TYPE_CHECKING:
+    from epmigrate.loader.extension import (
+        ExtensionOrigin,
+        HybridEnabledExtensionManager,
+        HybridExtensionManager,
+    )
+    from epmigrate.loader.named import (
+        HybridDriverManager,
+        HybridHookManager,
+        HybridNamedExtensionManager,
+    )
+
+_MANAGERS = {
+    "ExtensionOrigin": "epmigrate.loader.extension",
+    "HybridEnabledExtensionManager": "epmigrate.loader.extension",
+    "HybridExtensionManager": "epmigrate.loader.extension",
+    "HybridDriverManager": "epmigrate.loader.named",
+    "HybridHookManager": "epmigrate.loader.named",
+    "HybridNamedExtensionManager": "epmigrate.loader.named",
+}
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -65,3 +81,18 @@ __all__ = [
     "legacy_walk",
     "resolve_profile",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a manager (and stevedore) the first time it is asked for."""
+    try:
+        module = _MANAGERS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

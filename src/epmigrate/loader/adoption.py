@@ -22,7 +22,9 @@ process: a :class:`~epmigrate.loader.LegacyExtensionWarning` and a log
 warning naming the group to declare it in. Nothing here executes a legacy
 file, vets one, or imports an entry point's module: the service does.
 Standard library only (with :mod:`epmigrate.profiles` and
-:mod:`epmigrate.loader.settings`), as it runs at every service start.
+:mod:`epmigrate.loader.settings`), as it runs at every service start: an
+adopted service imports ``epmigrate.loader`` and these three, never
+stevedore (whose version the service pins) nor the hybrid managers.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from importlib.metadata import EntryPoint
 
 from epmigrate.loader._modules import PackageResolver
 from epmigrate.loader._rules import escape
-from epmigrate.loader.extension import LegacyExtensionWarning
+from epmigrate.loader._warning import LegacyExtensionWarning
 from epmigrate.loader.settings import effective_mode, resolve_profile
 from epmigrate.profiles import Profile
 

@@ -35,6 +35,7 @@ from stevedore.extension import (
 
 from epmigrate.loader import _legacy
 from epmigrate.loader._rules import escape
+from epmigrate.loader._warning import LegacyExtensionWarning
 from epmigrate.loader.settings import HybridOptions, HybridSettings, LegacyMode, resolve_options
 from epmigrate.profiles import Profile
 
@@ -51,10 +52,6 @@ T = TypeVar("T")
 
 _INTERNAL_MODULES = ("epmigrate.loader", "stevedore.")
 _NO_SOURCES: dict[int, _legacy.LegacySource] = {}
-
-
-class LegacyExtensionWarning(DeprecationWarning):
-    """An extension was loaded from the legacy path; the message says what to add."""
 
 
 class ExtensionOrigin(NamedTuple):

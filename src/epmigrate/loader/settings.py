@@ -33,8 +33,6 @@ import os
 from collections.abc import Sequence
 from typing import Any, Literal, TypedDict
 
-from stevedore.extension import ExtensionManager
-
 from epmigrate.profiles import GROUP as PROFILES_GROUP
 from epmigrate.profiles import Profile, get_profile, is_builtin
 
@@ -128,6 +126,8 @@ def resolve_profile(profile: str | Profile) -> Profile:
         # Imported directly: no entry-point scan at all, with or without
         # stevedore's cache (an interpreter under /tmp has none).
         return get_profile(profile)
+    from stevedore.extension import ExtensionManager
+
     lister: ExtensionManager[Any] = ExtensionManager.make_test_instance(
         [], namespace=PROFILES_GROUP
     )
