@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PROGRESS_MIN_FILES",
     "UsageError",
+    "adopt_command",
     "cli",
     "main",
     "profiles_command",
@@ -609,6 +610,103 @@ def _colour_err() -> bool:
 
 class _VerifyAbort(click.ClickException):
     exit_code = 2
+
+
+@cli.command("adopt")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--profile",
+    default=None,
+    help="The loader's rules [default: the built-in profile its code shows].",
+)
+@click.option(
+    "--group",
+    default=None,
+    help="Entry-point group the service reads [default: the profile's for the service].",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when a change is due (for CI).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the diff; write nothing.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format; json prints one document on stdout (docs/adopt.md).",
+)
+def adopt_command(
+    file: str, profile: str | None, group: str | None, check: bool, show_diff: bool, fmt: str
+) -> None:
+    """Make the service's own extension loader in FILE read entry points first.
+
+    FILE is the service's loader module (neutron/api/extensions.py,
+    cinder/api/extensions.py). The loader then loads the group's entry points
+    with its own checks and log lines, and its legacy directories only for
+    the extensions no entry point provides (docs/adopt.md).
+
+    Exit status: 0 adopted or nothing to change, 1 error (or, with --check, a
+    change is due), 2 usage error.
+    """
+    import json
+
+    from epmigrate.adopt import commit, prepare
+    from epmigrate.term import colour_on, coloured_diff, shown
+
+    if check and show_diff:
+        raise UsageError("--check and --diff are exclusive: --check prints the diff too")
+    try:
+        outcome = prepare(file, group=group, profile=profile)
+        if not (check or show_diff):
+            outcome = commit(outcome)
+    except EpmigrateError as exc:
+        if fmt == "json":
+            error = {"message": exc.message, "path": exc.path, "line": exc.line, "hint": exc.hint}
+            click.echo(json.dumps({"schema": 1, "file": file, "status": "error", "error": error}))
+            sys.exit(1)
+        raise click.ClickException(str(exc)) from exc
+    adoption = outcome.adoption
+    if not adoption.changed:
+        status = "adopted"
+    elif check or show_diff:
+        status = "change-due"
+    else:
+        status = "written"
+    if fmt == "json":
+        document = {
+            "schema": 1,
+            "file": file,
+            "status": status,
+            "profile": adoption.profile,
+            "group": adoption.group,
+            "loader": adoption.shape.function,
+            "changes": [
+                {"function": c.function, "line": c.line, "what": c.what} for c in adoption.changes
+            ],
+            "diff": outcome.diff(),
+        }
+        click.echo(json.dumps(document, indent=2))
+    else:
+        if check or show_diff:
+            click.echo(coloured_diff(outcome.diff(), colour_on()), nl=False)
+        where = shown(file)
+        if status == "adopted":
+            click.echo(
+                f"{where}: {adoption.shape.function} already reads group {adoption.group!r} "
+                f"(profile {adoption.profile}); nothing to change",
+                err=check or show_diff,
+            )
+        else:
+            verb = "would change" if status == "change-due" else "adopted"
+            for change in adoption.changes:
+                click.echo(f"{where}:{change.line}: {change.function} {change.what}", err=True)
+            tail = "; run 'epmigrate adopt' to write it" if status == "change-due" else ""
+            click.echo(
+                f"{where} {verb}: the loader reads group {adoption.group!r} first "
+                f"(profile {adoption.profile}); the service needs epmigrate installed{tail}",
+                err=status == "change-due",
+            )
+    if check and status == "change-due":
+        sys.exit(1)
 
 
 @cli.command("verify")

@@ -83,6 +83,12 @@ def entry_points(group: str) -> list[EntryPoint]:
     imported: the service loads each with :meth:`EntryPoint.load`, inside
     its own error handling. The answer is cached per process while
     ``sys.path`` and its directories are unchanged.
+
+    Read with :mod:`importlib.metadata` at each start, not through
+    stevedore's on-disk cache: that cache keys on modification times packed
+    into 32-bit floats (128 seconds apart at today's dates), so an
+    ``entry_points.txt`` rewritten in place (a plugin reinstalled at the same
+    version after ``epmigrate write``) can stay unseen for minutes.
     """
     state = _path_state()
     hit = _cache.get(group)
@@ -126,19 +132,25 @@ def _kept(
         if stem in by_name:
             LOG.debug("legacy file %s is provided by an entry point", escape(name))
             continue
-        if modules:
-            if not looked_up:
-                package = (resolver or PackageResolver()).package_of(os.path.abspath(directory))
-                looked_up = True
-            if package is not None and f"{package}.{stem}" in modules:
-                LOG.debug("legacy file %s is provided by an entry point", escape(name))
-                continue
+        if not looked_up:
+            package = (resolver or PackageResolver()).package_of(os.path.abspath(directory))
+            looked_up = True
+        if package is not None and f"{package}.{stem}" in modules:
+            LOG.debug("legacy file %s is provided by an entry point", escape(name))
+            continue
         kept.append(name)
-        _warn(os.path.join(directory, name), stem, group, profile, subpackage)
+        _warn(os.path.join(directory, name), stem, group, profile, package, subpackage)
     return kept
 
 
-def _warn(path: str, stem: str, group: str, profile: Profile, subpackage: tuple[str, ...]) -> None:
+def _warn(
+    path: str,
+    stem: str,
+    group: str,
+    profile: Profile,
+    package: str | None,
+    subpackage: tuple[str, ...],
+) -> None:
     # Called from _kept, called from legacy_listing or legacy_walk: stacklevel 4
     # names the service's line that lists the directory.
     key = (group, os.path.abspath(path))
@@ -146,11 +158,13 @@ def _warn(path: str, stem: str, group: str, profile: Profile, subpackage: tuple[
         return
     _warned.add(key)
     cls = profile.expected_class(stem) or "<Class>"
-    module = ".".join((*subpackage, stem))
+    # The file's module when its directory is a package (the name its entry
+    # point takes where it is), else the package it will be moved into.
+    module = f"{package}.{stem}" if package else ".".join(("<package>", *subpackage, stem))
     message = (
         f"legacy extension file {escape(path)} is loaded from the legacy path, not from "
         f"group {group!r}: declare it as the entry point "
-        f"'{stem} = <package>.{module}:{cls}' in that group "
+        f"'{stem} = {module}:{cls}' in that group "
         f"(epmigrate write --group {group} --profile {profile.name}) and install its package"
     )
     LOG.warning("%s", message)

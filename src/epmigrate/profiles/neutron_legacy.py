@@ -21,5 +21,5 @@ PROFILE = Profile(
     ),
     alias_sources=("get_alias", "api_definition"),
     library_services=(("neutron_lib", "neutron"),),
-    services=("neutron", "tacker"),
+    services=("neutron",),
 )
