@@ -108,7 +108,7 @@ def test_listing_drops_what_entry_points_provide_and_warns_once_for_the_rest(
     assert unmigrated == (
         f"legacy extension file {directory / 'unmigrated.py'} is loaded from the legacy path, "
         "not from group 'hybrid.demo': declare it as the entry point "
-        "'unmigrated = <package>.unmigrated:Unmigrated' in that group "
+        "'unmigrated = hybrid_demo.extensions.unmigrated:Unmigrated' in that group "
         "(epmigrate write --group hybrid.demo --profile neutron) and install its package"
     )
     assert [level for level, m in doc["logs"]] == ["WARNING", "WARNING"]
@@ -130,8 +130,9 @@ def test_a_file_outside_any_package_is_matched_by_its_stem(
     # both.py is provided by the entry point named "both"; the files the
     # service itself skips (_private.py, README.txt) stay for it to skip.
     assert doc["result"] == ["README.txt", "_private.py", "outside.py"]
-    assert [w[1].split(" is loaded")[0] for w in doc["warnings"]] == [
-        f"legacy extension file {plain_legacy / 'outside.py'}"
+    assert [w[1].split(": declare")[1] for w in doc["warnings"]] == [
+        " it as the entry point 'outside = <package>.outside:Outside' in that group "
+        "(epmigrate write --group hybrid.demo --profile neutron) and install its package"
     ]
     assert not (plain_legacy.parent / "marker").exists(), "nothing in the directory runs"
 
@@ -189,4 +190,4 @@ def test_walk_filters_each_directory_and_keeps_pruning(demo: DemoInstall) -> Non
     warned = sorted(Path(w[1].split()[3]).name for w in doc["warnings"])
     assert warned == ["base.py", "both.py", "helper.py", "migrated.py", "unmigrated.py"]
     nested = next(w[1] for w in doc["warnings"] if "/extensions/both.py" in w[1])
-    assert "'both = <package>.extensions.both:Both'" in nested
+    assert "'both = hybrid_demo.extensions.both:Both'" in nested
