@@ -283,6 +283,29 @@ def call_code(func: str, args: str, *, column: int, prefix: str, suffix: str, un
     return f"{func}(\n{unit * 2}{args})"
 
 
+def is_adopted(facts: Facts, func: cst.FunctionDef, *, listed: bool, half: str) -> bool:
+    """Whether a loader carries both edits: its listing is the runtime's (``listed``)
+    and ``func`` starts with a loop over the entry points.
+
+    A loader with the listing but not the loop is refused (``half`` says what
+    it does, up to "does not load"): it would load migrated extensions from
+    nowhere.
+    """
+    if not listed:
+        return False
+    for stmt in body_statements(func):
+        if isinstance(stmt, cst.For) and facts.is_call_of(
+            stmt.iter, f"{RUNTIME_MODULE}.entry_points"
+        ):
+            return True
+    raise facts.refuse(
+        f"{half} does not load {RUNTIME_MODULE}.entry_points: a half-adopted loader "
+        "would load the migrated extensions from nowhere",
+        func,
+        "restore the file from version control and run 'epmigrate adopt' on it again",
+    )
+
+
 class Edits(cst.CSTTransformer):
     """One pass that replaces nodes by identity and prepends statements to functions."""
 

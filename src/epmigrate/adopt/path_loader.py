@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from epmigrate.adopt import _cst
 from epmigrate.adopt._cst import (
     RUNTIME_MODULE,
     Edits,
@@ -354,17 +355,10 @@ def edit(
 
 def is_adopted(facts: Facts, loader: PathLoader) -> bool:
     """Whether both edits are there already (the listing and the entry-point loop)."""
-    if not loader.adopted:
-        return False
-    for stmt in body_statements(loader.load_all):
-        if isinstance(stmt, cst.For) and facts.is_call_of(
-            stmt.iter, f"{RUNTIME_MODULE}.{_ENTRY_POINTS}"
-        ):
-            return True
-    raise facts.refuse(
-        f"{loader.cls.name.value}.{FROM_PATH} lists with {RUNTIME_MODULE}.{_LISTING} but "
-        f"{LOAD_ALL} does not load {RUNTIME_MODULE}.{_ENTRY_POINTS}: a half-adopted loader "
-        "would load the migrated extensions from nowhere",
+    return _cst.is_adopted(
+        facts,
         loader.load_all,
-        "restore the file from version control and run 'epmigrate adopt' on it again",
+        listed=loader.adopted,
+        half=f"{loader.cls.name.value}.{FROM_PATH} lists with {RUNTIME_MODULE}.{_LISTING} "
+        f"but {LOAD_ALL}",
     )

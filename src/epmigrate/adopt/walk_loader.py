@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from epmigrate.adopt import _cst
 from epmigrate.adopt._cst import (
     RUNTIME_MODULE,
     Edits,
@@ -333,17 +334,9 @@ def edit(
 
 def is_adopted(facts: Facts, loader: WalkLoader) -> bool:
     """Whether both edits are there already (the walk and the entry-point loop)."""
-    if not loader.adopted:
-        return False
-    for stmt in body_statements(loader.func):
-        if isinstance(stmt, cst.For) and facts.is_call_of(
-            stmt.iter, f"{RUNTIME_MODULE}.{_ENTRY_POINTS}"
-        ):
-            return True
-    raise facts.refuse(
-        f"{FUNCTION} walks with {RUNTIME_MODULE}.{_WALK} but does not load "
-        f"{RUNTIME_MODULE}.{_ENTRY_POINTS}: a half-adopted loader would load the migrated "
-        "extensions from nowhere",
+    return _cst.is_adopted(
+        facts,
         loader.func,
-        "restore the file from version control and run 'epmigrate adopt' on it again",
+        listed=loader.adopted,
+        half=f"{FUNCTION} walks with {RUNTIME_MODULE}.{_WALK} but",
     )
