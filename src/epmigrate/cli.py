@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
     import click._termui_impl
 
     from epmigrate.config import Defaults
+    from epmigrate.model import Finding
     from epmigrate.scan import ScanResult
+    from epmigrate.write.metadata import MetadataCheck
     from epmigrate.write.run import Request
 
 
@@ -297,6 +300,32 @@ def scan_command(
     help="Make the loose files of --path an installable package in TARGET (a new directory).",
 )
 @click.option(
+    "--metadata",
+    is_flag=True,
+    help="Check with the project's own build backend that the built metadata carries the "
+    "plan (docs/cli.md); write only if it does.",
+)
+@click.option(
+    "--no-isolation",
+    is_flag=True,
+    help="With --metadata: run the backend in this environment, not an isolated one.",
+)
+@click.option(
+    "--installer",
+    type=click.Choice(["pip", "uv"]),
+    default="pip",
+    show_default=True,
+    help="With --metadata: what installs the isolated build environment.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --metadata: stop the backend after this long.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -319,6 +348,10 @@ def write_command(
     force: bool,
     allow_unverified: bool,
     new_package: str | None,
+    metadata: bool,
+    no_isolation: bool,
+    installer: str,
+    timeout: float,
     fmt: str,
 ) -> None:
     """Write entry points for the extensions found in the legacy directories.
@@ -327,10 +360,15 @@ def write_command(
     writes to the file the build reads and says why. Defaults come from
     [tool.epmigrate] in pyproject.toml or [tool:epmigrate] in setup.cfg.
 
+    With --metadata, the project's build backend builds its metadata before
+    and after the change (on copies of the project): the write happens only
+    when the metadata would carry every planned entry point and keep the rest.
+
     Exit status: 0 written or nothing to change, 1 error (or, with --check,
     the file would change; or the scan has error findings or extensions it
     could not verify, unless --allow-unverified: the other files' entry points
-    are still written, the findings listed on stderr), 2 usage error.
+    are still written, the findings listed on stderr; or, with --metadata, the
+    built metadata would not carry the plan), 2 usage error.
     """
     import os
 
@@ -366,10 +404,25 @@ def write_command(
                 raise UsageError(
                     f"no group configured, and {foreign.message}\n  hint: {foreign.hint}"
                 )
+        build = (
+            _BuildCheck(isolated=not no_isolation, installer=installer, timeout=timeout)
+            if metadata
+            else None
+        )
+        if build is None and (no_isolation or _given("installer") or _given("timeout")):
+            raise UsageError("--no-isolation, --installer and --timeout need --metadata")
         if fmt == "json":
             if new_package:
                 raise UsageError("--format json does not apply to --new-package")
-            _write_json(request, dry_run=dry_run, check=check, allow_unverified=allow_unverified)
+            _write_json(
+                request,
+                dry_run=dry_run,
+                check=check,
+                allow_unverified=allow_unverified,
+                build=build,
+            )
+        if new_package and build is not None:
+            raise UsageError("--metadata does not apply to --new-package")
         if new_package:
             if not target:
                 raise UsageError("--new-package needs TARGET, the directory to create")
@@ -403,9 +456,23 @@ def write_command(
         raise click.ClickException(str(exc)) from exc
     errors = _scan_errors(outcome.scan)
     unverified = _unverified(outcome.scan)
+    _print_traps(outcome.traps)
     failed = bool(errors) or (bool(unverified) and not allow_unverified)
     if not dry_run and not check:
         click.echo(f"target: {outcome.target.where}: {outcome.target.reason}", err=True)
+    if build is not None:
+        try:
+            built = run.check_metadata(
+                outcome, isolated=build.isolated, installer=build.installer, timeout=build.timeout
+            )
+        except EpmigrateError as exc:
+            raise click.ClickException(str(exc)) from exc
+        _print_metadata(built, writing=not dry_run and not check)
+        if not built.ok:
+            if dry_run or check:
+                click.echo(coloured_diff(outcome.diff(), colour_on()), nl=False)
+            _closing(errors, unverified, allow_unverified)
+            sys.exit(1)
     if dry_run or check:
         click.echo(coloured_diff(outcome.diff(), colour_on()), nl=False)
         if check and outcome.changed:
@@ -436,7 +503,63 @@ def write_command(
         sys.exit(1)
 
 
-def _write_json(request: Request, *, dry_run: bool, check: bool, allow_unverified: bool) -> None:
+@dataclass(frozen=True)
+class _BuildCheck:
+    """How ``write --metadata`` runs the backend."""
+
+    isolated: bool
+    installer: str
+    timeout: float
+
+
+def _given(param: str) -> bool:
+    """Whether ``param`` was set on the command line (not left at its default)."""
+    source = click.get_current_context().get_parameter_source(param)
+    return source is click.core.ParameterSource.COMMANDLINE
+
+
+def _print_traps(found: Sequence[Finding]) -> None:
+    """The packaging traps on stderr, as ``scan`` words findings."""
+    from epmigrate.scan.report import finding_line
+
+    for f in found:
+        click.echo(finding_line(f, colour=_colour_err()), err=True)
+
+
+def _print_metadata(built: MetadataCheck, *, writing: bool) -> None:
+    """What the backend's metadata says about the plan, on stderr."""
+    from epmigrate.term import plural
+
+    where = "an isolated build environment" if built.isolated else "this environment"
+    head = f"metadata: {built.backend} in {where} ({built.seconds:.1f} s): "
+    if built.ok:
+        kept = len(built.before)
+        click.echo(
+            head
+            + f"the built metadata carries all {plural(len(built.planned), 'planned entry point')}"
+            f" and keeps the {plural(kept, 'entry point')} it had",
+            err=True,
+        )
+        return
+    click.echo(
+        head + f"the built metadata would not carry the plan "
+        f"({plural(len(built.differences), 'difference')}):",
+        err=True,
+    )
+    for diff in built.differences:
+        click.echo(f"  {diff.describe()}", err=True)
+    if writing:
+        click.echo("nothing was written", err=True)
+
+
+def _write_json(
+    request: Request,
+    *,
+    dry_run: bool,
+    check: bool,
+    allow_unverified: bool,
+    build: _BuildCheck | None = None,
+) -> None:
     """``write --format json``: the same decisions and exit status, one document on stdout."""
     from dataclasses import replace
 
@@ -468,6 +591,21 @@ def _write_json(request: Request, *, dry_run: bool, check: bool, allow_unverifie
     result = outcome.scan
     failed = result.has_errors or (bool(result.unverified) and not allow_unverified)
     written = False
+    built = None
+    if build is not None:
+        try:
+            built = run.check_metadata(
+                outcome, isolated=build.isolated, installer=build.installer, timeout=build.timeout
+            )
+        except EpmigrateError as exc:
+            doc = report.outcome_json(outcome, mode=mode, written=False, exit_code=1)
+            doc["error"] = report.error_json(exc, mode=mode, exit_code=1)["error"]
+            click.echo(report.render_document(doc), nl=False)
+            sys.exit(1)
+        if not built.ok:
+            doc = report.outcome_json(outcome, mode=mode, written=False, exit_code=1, built=built)
+            click.echo(report.render_document(doc), nl=False)
+            sys.exit(1)
     if mode == "write":
         try:
             run.commit(outcome)
@@ -479,7 +617,7 @@ def _write_json(request: Request, *, dry_run: bool, check: bool, allow_unverifie
         written = outcome.changed
     code = 1 if failed or (mode == "check" and outcome.changed) else 0
     doc = report.outcome_json(
-        outcome, mode=mode, written=written, exit_code=code, replace=request.replace
+        outcome, mode=mode, written=written, exit_code=code, replace=request.replace, built=built
     )
     click.echo(report.render_document(doc), nl=False)
     sys.exit(code)

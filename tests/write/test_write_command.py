@@ -332,24 +332,44 @@ def test_scan_errors_are_listed_and_exit_1_after_writing_the_rest(tmp_path: Path
     assert run(tmp_path, *ARGS, "--check").exit_code == 0
 
 
-@pytest.mark.parametrize("mode", [("--check",), ()])
-def test_entry_points_read_from_a_file_directive_are_refused_naming_the_file(
-    tmp_path: Path, mode: tuple[str, ...]
-) -> None:
+def test_a_file_directive_is_followed_into_the_file_it_names(tmp_path: Path) -> None:
     # setuptools reads `[options] entry_points = file: eps.cfg` and then
-    # ignores [options.entry_points]: a write there was lost, and --check
-    # passed on it.
+    # ignores [options.entry_points]: the entries go into eps.cfg, as
+    # [GROUP] sections.
     make_service(tmp_path)
     cfg = tmp_path / "setup.cfg"
     text = SETUP_CFG + "entry_points = file: eps.cfg\n"
     cfg.write_text(text)
     eps = tmp_path / "eps.cfg"
     eps.write_text("[console_scripts]\nsvc = svc.cli:main\n")
-    result = run(tmp_path, *mode, *ARGS)
-    assert result.exit_code == 1, result.output
-    assert "[options] entry_points = file: eps.cfg" in result.stderr
-    assert "reads the entry points from ./eps.cfg and ignores [options.entry_points]" in (
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    check = run(tmp_path, "--check", *ARGS)
+    assert check.exit_code == 1, check.output
+    assert eps.read_text() == "[console_scripts]\nsvc = svc.cli:main\n"
+    result = run(tmp_path, *ARGS)
+    assert result.exit_code == 0, result.output
+    assert "target: eps.cfg: setup.cfg has [options] entry_points = file: eps.cfg" in (
         result.stderr
     )
+    assert "setup.cfg:6: info EPM302 entry-points-file:" in result.stderr
     assert cfg.read_text() == text
-    assert eps.read_text() == "[console_scripts]\nsvc = svc.cli:main\n"
+    assert eps.read_text() == (
+        "[console_scripts]\nsvc = svc.cli:main\n\n[svc.api.extensions]\n"
+        "alpha = svc.extensions.alpha:Alpha\nbeta = svc.extensions.beta:Beta\n"
+    )
+    assert run(tmp_path, "--check", *ARGS).exit_code == 0
+    # setuptools itself reads them from there.
+    metadata = run(tmp_path, "--check", "--metadata", "--no-isolation", *ARGS)
+    assert metadata.exit_code == 0, metadata.output
+    assert "keeps the 3 entry points it had" in metadata.stderr
+
+
+def test_a_file_directive_naming_a_missing_file_is_refused(tmp_path: Path) -> None:
+    make_service(tmp_path)
+    cfg = tmp_path / "setup.cfg"
+    cfg.write_text(SETUP_CFG + "entry_points = file: eps.cfg\n")
+    result = run(tmp_path, *ARGS)
+    assert result.exit_code == 1
+    assert "eps.cfg does not exist: setuptools reads the entry points from it" in result.stderr
+    assert "create the file (it may be empty)" in result.stderr
+    assert not (tmp_path / "eps.cfg").exists()

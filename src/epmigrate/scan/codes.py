@@ -28,8 +28,10 @@ __all__ = [
     "DELEGATED",
     "DUPLICATE_ALIAS",
     "DUPLICATE_NAME",
+    "ENTRY_POINTS_FILE",
     "GROUP_GUESSED",
     "HELPER_FILE",
+    "IGNORED_ENTRY_POINTS",
     "IMPORT_TIME_CALL",
     "NEVER_LOADED",
     "NOT_A_FILE",
@@ -37,9 +39,11 @@ __all__ = [
     "NOT_IMPORTABLE",
     "OTHER_PROFILE",
     "OUTSIDE_LINK",
+    "PBR_SECTION",
     "RELATIVE_IMPORT",
     "RESOURCE_LIMIT",
     "SCANNER_LIMIT",
+    "SCRIPTS_TABLE",
     "SKIP_LISTED",
     "SYNTAX",
     "TABLE",
@@ -55,6 +59,7 @@ __all__ = [
     "duplicate_alias",
     "duplicate_name",
     "file_error",
+    "finding",
     "group_guessed",
     "helper_file",
     "import_time_call",
@@ -119,12 +124,17 @@ ALIAS_UNKNOWN = _declare("EPM112", "alias-unknown", Severity.WARNING)
 OTHER_PROFILE = _declare("EPM113", "other-profile", Severity.WARNING)
 SKIP_LISTED = _declare("EPM114", "skip-listed", Severity.INFO)
 GROUP_GUESSED = _declare("EPM201", "group-guessed", Severity.WARNING)
+# Packaging files: what the build reads (epmigrate.write.traps).
+IGNORED_ENTRY_POINTS = _declare("EPM301", "ignored-entry-points", Severity.WARNING)
+ENTRY_POINTS_FILE = _declare("EPM302", "entry-points-file", Severity.INFO)
+PBR_SECTION = _declare("EPM303", "pbr-entry-points-section", Severity.INFO)
+SCRIPTS_TABLE = _declare("EPM304", "scripts-in-entry-points", Severity.WARNING)
 
 ALL = {code.code: code.name for code in TABLE.values()}
 """Every code with its short name."""
 
 
-def _finding(
+def finding(
     code: str, path: str, line: int | None, message: str, severity: Severity | None = None
 ) -> Finding:
     """The finding ``code`` at ``path``:``line``, with the code's severity unless given."""
@@ -161,7 +171,7 @@ def decode_reason(exc: Exception, data: bytes) -> tuple[int | None, str]:
 
 def file_error(code: str, path: str, line: int | None, message: str) -> Finding:
     """A file the loader would fail on (syntax error, undecodable, unreadable)."""
-    return _finding(code, path, line, message, Severity.ERROR)
+    return finding(code, path, line, message, Severity.ERROR)
 
 
 def unreadable(path: str, exc: OSError, prof: Profile | None = None) -> Finding:
@@ -183,7 +193,7 @@ def unreadable(path: str, exc: OSError, prof: Profile | None = None) -> Finding:
         why = f"cannot be read: {os_reason(exc)}"
         advice = "fix its permissions or remove it"
     effect = f"; {_fails(prof)}" if prof is not None else ""
-    return _finding(UNREADABLE, path, None, f"{why}{effect}; {advice}")
+    return finding(UNREADABLE, path, None, f"{why}{effect}; {advice}")
 
 
 def _fails(prof: Profile) -> str:
@@ -201,7 +211,7 @@ def not_a_file(path: str, st: os.stat_result, prof: Profile) -> Finding:
     device fails to load as source.
     """
     if stat.S_ISFIFO(st.st_mode):
-        return _finding(
+        return finding(
             NOT_A_FILE,
             path,
             None,
@@ -210,7 +220,7 @@ def not_a_file(path: str, st: os.stat_result, prof: Profile) -> Finding:
             "opens it); remove it",
         )
     kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-    return _finding(
+    return finding(
         NOT_A_FILE,
         path,
         None,
@@ -220,7 +230,7 @@ def not_a_file(path: str, st: os.stat_result, prof: Profile) -> Finding:
 
 def scanner_limit(path: str, reason: str) -> Finding:
     """Python compiles the file, but the scanner cannot read it."""
-    return _finding(
+    return finding(
         SCANNER_LIMIT,
         path,
         None,
@@ -235,7 +245,7 @@ def resource_limit(path: str, reason: str) -> Finding:
     Not a syntax error: the same file may read well with more memory. A scan
     with such a finding is never cached.
     """
-    return _finding(
+    return finding(
         RESOURCE_LIMIT,
         path,
         None,
@@ -247,7 +257,7 @@ def resource_limit(path: str, reason: str) -> Finding:
 def outside_link(path: str, target: str, directory: str, module: str | None) -> Finding:
     """A scanned file that is a symbolic link to a file outside the scanned directory."""
     through = f"as {module}" if module else "through the link"
-    return _finding(
+    return finding(
         OUTSIDE_LINK,
         path,
         None,
@@ -259,7 +269,7 @@ def outside_link(path: str, target: str, directory: str, module: str | None) -> 
 
 def bytecode_only(path: str) -> Finding:
     """A ``.pyc`` without source: the loader runs it, the scanner cannot read it."""
-    return _finding(
+    return finding(
         BYTECODE_ONLY,
         path,
         None,
@@ -270,7 +280,7 @@ def bytecode_only(path: str) -> Finding:
 
 def not_importable(directory: str) -> Finding:
     """A scanned directory outside any importable package."""
-    return _finding(
+    return finding(
         NOT_IMPORTABLE,
         directory,
         None,
@@ -296,7 +306,7 @@ def helper_file(
         )
     else:
         effect = f"the {prof.name} loader skips it ('Did not find expected name')"
-    return _finding(
+    return finding(
         HELPER_FILE,
         path,
         None,
@@ -311,7 +321,7 @@ def helper_file(
 
 def skip_listed(path: str, prof: Profile) -> Finding:
     """A file on the loader's explicit skip list: never imported."""
-    return _finding(
+    return finding(
         SKIP_LISTED,
         path,
         None,
@@ -322,7 +332,7 @@ def skip_listed(path: str, prof: Profile) -> Finding:
 
 def never_loaded(path: str, line: int, name: str, expected: str, prof: Profile) -> Finding:
     """An extension class whose name the loader's rule never looks up."""
-    return _finding(
+    return finding(
         NEVER_LOADED,
         path,
         line,
@@ -334,7 +344,7 @@ def never_loaded(path: str, line: int, name: str, expected: str, prof: Profile) 
 
 def not_extension(path: str, line: int, name: str, bases: Iterable[str]) -> Finding:
     """The expected class exists but does not derive from a base."""
-    return _finding(
+    return finding(
         NOT_EXTENSION,
         path,
         line,
@@ -345,7 +355,7 @@ def not_extension(path: str, line: int, name: str, bases: Iterable[str]) -> Find
 
 def decorated(path: str, line: int, name: str, decorator: str, why: str) -> Finding:
     """An extension class behind a decorator that may replace, drop or fail on it."""
-    return _finding(
+    return finding(
         DECORATED,
         path,
         line,
@@ -357,7 +367,7 @@ def decorated(path: str, line: int, name: str, decorator: str, why: str) -> Find
 
 def alias_unknown(path: str, line: int, name: str, reason: str) -> Finding:
     """An extension whose alias cannot be told statically."""
-    return _finding(
+    return finding(
         ALIAS_UNKNOWN,
         path,
         line,
@@ -370,7 +380,7 @@ def other_profile(paths: list[str], base: str, other: Profile, prof: Profile) ->
     """Classes the chosen profile rejects but another profile's base explains."""
     count = len(paths)
     noun = "class derives" if count == 1 else "classes derive"
-    return _finding(
+    return finding(
         OTHER_PROFILE,
         paths[0],
         None,
@@ -381,7 +391,7 @@ def other_profile(paths: list[str], base: str, other: Profile, prof: Profile) ->
 
 def base_unresolved(path: str, line: int, name: str, reason: str) -> Finding:
     """Whether a class is an extension cannot be told statically."""
-    return _finding(
+    return finding(
         BASE_UNRESOLVED,
         path,
         line,
@@ -391,7 +401,7 @@ def base_unresolved(path: str, line: int, name: str, reason: str) -> Finding:
 
 def relative_import(path: str, line: int, stem: str) -> Finding:
     """A relative import in a file the loader runs as a top-level module."""
-    return _finding(
+    return finding(
         RELATIVE_IMPORT,
         path,
         line,
@@ -413,7 +423,7 @@ def import_time_call(
         )
     else:
         when = "an entry point runs it only when the extension is loaded"
-    return _finding(
+    return finding(
         IMPORT_TIME_CALL,
         path,
         call.line,
@@ -432,7 +442,7 @@ def duplicate_alias(ext: Extension, kept: Extension, prof: Profile) -> Finding:
         effect = f"the {prof.name} loader keeps {kept.class_name} ({kept.path}), loaded first"
     if not prof.sort_files:
         effect += " (in this directory's listing order, which differs between machines)"
-    return _finding(
+    return finding(
         DUPLICATE_ALIAS,
         ext.path,
         ext.line,
@@ -443,7 +453,7 @@ def duplicate_alias(ext: Extension, kept: Extension, prof: Profile) -> Finding:
 
 def duplicate_name(ext: Extension, kept: Extension) -> Finding:
     """Two extensions that would get one entry-point name."""
-    return _finding(
+    return finding(
         DUPLICATE_NAME,
         ext.path,
         ext.line,
@@ -454,7 +464,7 @@ def duplicate_name(ext: Extension, kept: Extension) -> Finding:
 
 def delegated(path: str, prof: Profile) -> Finding:
     """A sub-package that loads its own extensions (nova)."""
-    return _finding(
+    return finding(
         DELEGATED,
         path,
         None,
@@ -465,4 +475,4 @@ def delegated(path: str, prof: Profile) -> Finding:
 
 def group_guessed(path: str, reason: str) -> Finding:
     """The profile's default group would be the plugin's own, not the service's (EPM201)."""
-    return _finding(GROUP_GUESSED, path, None, reason)
+    return finding(GROUP_GUESSED, path, None, reason)

@@ -101,12 +101,14 @@ def outcome_json(
     exit_code: int,
     conflicts: Sequence[Replacement] = (),
     replace: bool = False,
+    built: Any = None,
 ) -> dict[str, Any]:
     """The document for a prepared write (``outcome`` is a ``run.Outcome``).
 
     ``conflicts`` are the entries of the same name pointing elsewhere that
     stopped the write (found by planning it with ``replace``); with them,
-    nothing is written or kept.
+    nothing is written or kept. ``built`` is the ``write --metadata`` check
+    (a ``metadata.MetadataCheck``), when there is one.
     """
     plans = outcome.edit.plans
     replaced = [r for p in plans for r in p.replace]
@@ -127,9 +129,21 @@ def outcome_json(
             "conflicting": [_replacement(r) for r in conflicts],
         },
         "diff": "" if conflicts else outcome.diff(),
+        "packaging": [f.to_json() for f in outcome.traps],
+        "metadata": None if built is None else built.to_json(),
         "error": None,
         "exit_code": exit_code,
     }
+    if built is not None and not built.ok:
+        doc["error"] = {
+            "message": f"the metadata {built.backend} builds would not carry the plan "
+            f"({len(built.differences)} differences, in metadata.differences); nothing was "
+            "written",
+            "path": shown(outcome.target.path),
+            "line": None,
+            "hint": "see each difference's cause; 'epmigrate write' without --metadata lists "
+            "the packaging findings (EPM301-EPM304)",
+        }
     return doc
 
 
@@ -149,6 +163,8 @@ def error_json(exc: EpmigrateError, *, mode: str, exit_code: int) -> dict[str, A
         "written": False,
         "entries": {"written": [], "replaced": [], "kept": [], "conflicting": []},
         "diff": "",
+        "packaging": [],
+        "metadata": None,
         "error": {
             "message": exc.message,
             "path": exc.path,

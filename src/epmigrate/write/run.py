@@ -11,18 +11,23 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from epmigrate import fileio
 from epmigrate.errors import EpmigrateError, ValidationError
 from epmigrate.fileio import Snapshot, read_text
-from epmigrate.model import EntryPointSpec, Status
+from epmigrate.model import EntryPointSpec, Finding, Status
 from epmigrate.scan import Cache, ScanResult, scan
-from epmigrate.write import setupcfg, target
+from epmigrate.write import setupcfg, target, traps
 from epmigrate.write.merge import EditResult
+
+if TYPE_CHECKING:
+    from epmigrate.write.metadata import MetadataCheck
 
 __all__ = [
     "Outcome",
     "Request",
+    "check_metadata",
     "commit",
     "planned_entry_points",
     "prepare",
@@ -58,6 +63,13 @@ class Outcome:
     specs: tuple[EntryPointSpec, ...]
     replace: bool = False
     force: bool = False
+    traps: tuple[Finding, ...] = ()
+    """The packaging traps of the project (:func:`epmigrate.write.traps.find`)."""
+
+    @property
+    def root(self) -> str:
+        """The project directory: where the target file is."""
+        return os.path.dirname(os.path.abspath(self.target.path))
 
     @property
     def changed(self) -> bool:
@@ -174,14 +186,51 @@ def prepare(request: Request) -> Outcome:
             f"the entries go into {snapshot.real}, and the link is kept",
         )
     edit = _edit(chosen, snapshot.text, specs, replace=request.replace)
+    found = traps.find(os.path.dirname(os.path.abspath(chosen.path)))
     return Outcome(
-        chosen, snapshot, edit, result, tuple(specs), replace=request.replace, force=request.force
+        chosen,
+        snapshot,
+        edit,
+        result,
+        tuple(specs),
+        replace=request.replace,
+        force=request.force,
+        traps=tuple(found),
+    )
+
+
+def check_metadata(
+    outcome: Outcome,
+    *,
+    isolated: bool = True,
+    installer: str = "pip",
+    timeout: float | None = None,
+) -> MetadataCheck:
+    """What the project's build backend puts in its metadata before and after the write.
+
+    :func:`epmigrate.write.metadata.check` on the prepared edit; nothing is
+    written to the project.
+    """
+    from epmigrate.write import metadata
+
+    return metadata.check(
+        outcome.root,
+        outcome.target.path,
+        outcome.edit.text,
+        outcome.specs,
+        replace=outcome.replace,
+        isolated=isolated,
+        installer=installer,
+        timeout=metadata.DEFAULT_TIMEOUT if timeout is None else timeout,
+        traps=outcome.traps,
     )
 
 
 def _edit(
     chosen: target.Target, text: str, specs: Sequence[EntryPointSpec], *, replace: bool
 ) -> EditResult:
+    if chosen.kind == "entry-points-file":
+        return setupcfg.add_to_entry_points_file(text, specs, replace=replace, path=chosen.path)
     if chosen.kind == "setup.cfg":
         assert chosen.section is not None
         return setupcfg.add_entry_points(

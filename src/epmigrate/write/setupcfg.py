@@ -29,6 +29,7 @@ __all__ = [
     "SETUPTOOLS_SECTION",
     "Document",
     "add_entry_points",
+    "add_to_entry_points_file",
     "parse",
 ]
 
@@ -252,3 +253,62 @@ def _refuse_pbr_alias(sect: Section, group: str, path: str | None) -> None:
                 line=opt.line + 1,
                 hint=f"rename {name!r} to {group!r} by hand, then run again",
             )
+
+
+def add_to_entry_points_file(
+    text: str,
+    specs: Sequence[EntryPointSpec],
+    *,
+    replace: bool = False,
+    path: str | None = None,
+) -> EditResult:
+    """Add entry points to a file in the ``entry_points.txt`` layout; change nothing else.
+
+    The file a setup.cfg ``[options] entry_points = file: ...`` directive
+    names: one ``[GROUP]`` section per group, one ``name = value`` option per
+    entry point (setuptools reads it with configparser, so the same ``%`` rule
+    applies). New entries go after a group's last entry, a missing group at
+    the end of the file.
+    """
+    doc = parse(text, path=path)
+    if "%" in text:
+        _refuse_bad_interpolation(doc, path)
+    newline = doc.newline()
+    replaced: dict[int, str] = {}
+    after: dict[int, list[str]] = {}
+    plans: list[MergePlan] = []
+    new_groups: list[MergePlan] = []
+    for group, wanted in group_by(specs).items():
+        for spec in wanted:
+            if "%" in spec.name or "%" in spec.value or "%" in group:
+                _refuse_percent(spec, path)
+        sect = doc.section(group)
+        options = sect.options if sect is not None else {}
+        existing = {
+            name: Existing(doc.get(group, name) or "", opt.line + 1)
+            for name, opt in options.items()
+        }
+        plan = plan_merge(group, existing, wanted, replace=replace, path=path)
+        plans.append(plan)
+        if not plan.changes:
+            continue
+        if sect is None:
+            new_groups.append(plan)
+            continue
+        for rep in plan.replace:
+            opt = options[rep.new.name]
+            content = doc.lines[opt.line]
+            replaced[opt.line] = _repoint_line(content, opt.delim, rep.new.value)
+        if plan.add:
+            after.setdefault(sect.end, []).extend(s.line for s in plan.add)
+    if new_groups:
+        last = len(doc.lines) - 1
+        block: list[str] = []
+        for plan in new_groups:
+            if block or (last >= 0 and doc.lines[last].strip()):
+                block.append("")
+            block.append(f"[{plan.group}]")
+            block.extend(s.line for s in plan.add)
+        after.setdefault(last, []).extend(block)
+    new_text = doc.render_edited(replaced, after, newline) if replaced or after else text
+    return EditResult(text, new_text, tuple(plans), target="[GROUP] sections")

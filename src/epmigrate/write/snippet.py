@@ -94,6 +94,9 @@ def render_entry_points(
         lines.extend(f"        {json.dumps(ep.line, ensure_ascii=False)}," for ep in entries)
         lines.append("    ],")
         lines.append("},")
+    elif kind == "entry-points-file":
+        lines.append(f"[{group}]")
+        lines.extend(ep.line for ep in entries)
     else:
         lines.append(f"[{section or setupcfg.SETUPTOOLS_SECTION}]")
         lines.append(f"{group} =")

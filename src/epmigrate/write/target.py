@@ -28,10 +28,20 @@ from epmigrate.write import setupcfg
 from epmigrate.write.setup_source import first_setup_call, passes_entry_points
 from epmigrate.write.text import strip_bom
 
-__all__ = ["KINDS", "Kind", "Target", "choose", "explicit", "setup_cfg_section"]
+__all__ = [
+    "KINDS",
+    "Kind",
+    "Project",
+    "Target",
+    "choose",
+    "explicit",
+    "read_project",
+    "setup_cfg_section",
+]
 
-Kind = Literal["setup.cfg", "pyproject.toml", "setup.py"]
+Kind = Literal["setup.cfg", "pyproject.toml", "setup.py", "entry-points-file"]
 KINDS: tuple[Kind, ...] = ("setup.cfg", "pyproject.toml", "setup.py")
+"""The kinds a TARGET on the command line may be (an entry-points file is only followed)."""
 
 
 @dataclass(frozen=True)
@@ -51,13 +61,17 @@ class Target:
 
 
 @dataclass(frozen=True)
-class _Project:
+class Project:
+    """The packaging files of a project as read (each ``None`` when absent)."""
+
     root: str
     pyproject: dict[str, Any] | None
     setup_call: ast.Call | None
     """The first setup() call of setup.py, read with ast (libcst only edits)."""
     setup_py_text: str | None
     setup_cfg: setupcfg.Document | None
+    pyproject_text: str | None = None
+    """pyproject.toml without its BOM, for locating lines."""
 
     def path(self, name: str) -> str:
         return os.path.join(self.root, name)
@@ -89,12 +103,14 @@ class _Project:
         return "pbr=True" in text
 
 
-def _read_project(root: str) -> _Project:
+def read_project(root: str) -> Project:
+    """Read pyproject.toml, setup.py and setup.cfg of ``root`` (each if present)."""
     pyproject = None
+    pyproject_text = None
     path = os.path.join(root, "pyproject.toml")
     if os.path.isfile(path):
-        text = read_text(path).text
-        pyproject = read_toml(strip_bom(text)[1], path)
+        pyproject_text = strip_bom(read_text(path).text)[1]
+        pyproject = read_toml(pyproject_text, path)
     call = None
     setup_py_text = None
     path = os.path.join(root, "setup.py")
@@ -105,12 +121,12 @@ def _read_project(root: str) -> _Project:
     path = os.path.join(root, "setup.cfg")
     if os.path.isfile(path):
         doc = setupcfg.parse(read_text(path).text, path=path)
-    return _Project(root, pyproject, call, setup_py_text, doc)
+    return Project(root, pyproject, call, setup_py_text, doc, pyproject_text)
 
 
 def choose(root: str) -> Target:
     """The file the build of the project in ``root`` reads entry points from."""
-    project = _read_project(root)
+    project = read_project(root)
     if project.has_project_table and not project.entry_points_dynamic:
         return Target(
             project.path("pyproject.toml"),
@@ -144,7 +160,9 @@ def choose(root: str) -> Target:
                 f"{dynamic}a pbr project: pbr reads [entry_points] from setup.cfg",
                 "entry_points",
             )
-        _refuse_file_directive(project)
+        named = _file_directive(project)
+        if named is not None:
+            return named
         return Target(
             project.path("setup.cfg"),
             "setup.cfg",
@@ -184,28 +202,52 @@ def choose(root: str) -> Target:
     )
 
 
-def _refuse_file_directive(project: _Project) -> None:
-    """Refuse a setup.cfg whose ``[options] entry_points`` is a ``file:`` directive.
+def _file_directive(project: Project) -> Target | None:
+    """The file a setup.cfg ``[options] entry_points = file: ...`` directive makes the build read.
 
     setuptools then reads the entry points from the files it names (in the
     entry_points.txt layout, a section per group) and ignores an
-    ``[options.entry_points]`` section: written there, the entries would be
-    lost, and ``--check`` would pass.
+    ``[options.entry_points]`` section, so the entries go into the first
+    named file. A directive naming no file, a missing file or one outside the
+    project (which setuptools refuses to read) is an error.
     """
     assert project.setup_cfg is not None
     value = project.setup_cfg.get("options", "entry_points")
     if value is None or not value.strip().startswith("file:"):
-        return
+        return None
     names = [n.strip() for n in value.strip()[len("file:") :].split(",") if n.strip()]
-    files = ", ".join(os.path.join(project.root, n) for n in names) or "(no file named)"
-    raise TargetError(
-        f"{project.path('setup.cfg')} has [options] entry_points = {value.strip()}: setuptools "
-        f"reads the entry points from {files} and ignores [options.entry_points], so "
-        "epmigrate cannot write them into setup.cfg; nothing was written",
-        path=project.path("setup.cfg"),
-        hint="add them to that file by hand, one [GROUP] section per group with "
-        "'name = module:Class' lines ('epmigrate scan --format entry-points' prints them), "
-        "or replace the directive with an [options.entry_points] section and run again",
+    cfg = project.path("setup.cfg")
+    if not names:
+        raise TargetError(
+            f"{cfg} has [options] entry_points = {value.strip()}, which names no file",
+            path=cfg,
+            hint="name the file after 'file:', or replace the directive with an "
+            "[options.entry_points] section",
+        )
+    first = os.path.normpath(os.path.join(project.root, names[0]))
+    if os.path.relpath(first, project.root).startswith(os.pardir):
+        raise TargetError(
+            f"{cfg} has [options] entry_points = {value.strip()}: {names[0]} is outside the "
+            "project, and setuptools refuses to read it",
+            path=cfg,
+            hint="move the file into the project and name it relative to setup.cfg",
+        )
+    if not os.path.isfile(first):
+        raise TargetError(
+            f"{cfg} has [options] entry_points = {value.strip()}, and {first} does not exist: "
+            "setuptools reads the entry points from it and ignores [options.entry_points]; "
+            "nothing was written",
+            path=cfg,
+            hint="create the file (it may be empty) and run again: the entries go there, "
+            "one [GROUP] section per group",
+        )
+    more = f" (the first of {', '.join(names)})" if len(names) > 1 else ""
+    return Target(
+        first,
+        "entry-points-file",
+        f"setup.cfg has [options] entry_points = {value.strip()}: setuptools reads the entry "
+        f"points from {names[0]}{more}, one [GROUP] section per group, and ignores "
+        "[options.entry_points]",
     )
 
 
@@ -221,7 +263,7 @@ def setup_cfg_section(directory: str) -> str:
         if parent == here:
             return setupcfg.SETUPTOOLS_SECTION
         here = parent
-    return setupcfg.PBR_SECTION if _read_project(here).uses_pbr else setupcfg.SETUPTOOLS_SECTION
+    return setupcfg.PBR_SECTION if read_project(here).uses_pbr else setupcfg.SETUPTOOLS_SECTION
 
 
 def explicit(path: str, *, force: bool = False) -> Target:
@@ -246,6 +288,6 @@ def explicit(path: str, *, force: bool = False) -> Target:
         )
     section = None
     if kind == "setup.cfg":
-        project = _read_project(os.path.dirname(os.path.abspath(path)))
+        project = read_project(os.path.dirname(os.path.abspath(path)))
         section = "entry_points" if project.uses_pbr else "options.entry_points"
     return Target(path, kind, f"named on the command line with --force ({chosen.reason})", section)
