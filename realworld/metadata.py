@@ -188,7 +188,7 @@ def run_one(spec: dict[str, Any], work: Path) -> dict[str, Any]:
     if before is None:
         row.update(status="does-not-build", why=why)
         return row
-    baseline = hook_alone(pristine)
+    baseline = hook_alone(pristine) if TIMING else float("nan")
     cmd = [
         EPMIGRATE,
         "write",
@@ -239,14 +239,42 @@ def run_one(spec: dict[str, Any], work: Path) -> dict[str, Any]:
     return row
 
 
+RARE = {"file-directive", "dynamic-entry-points", "console-scripts-in-entry-points"}
+TIMING = True
+
+
+def per_kind(projects: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """At most ``n`` of each kind, the rare traits and the ones that do not build first."""
+    out = []
+    for kind in dict.fromkeys(p["kind"] for p in projects):
+        mine = [p for p in projects if p["kind"] == kind]
+        first = [p for p in mine if RARE & set(p.get("traits", ())) or not p.get("builds", True)]
+        out += (first + [p for p in mine if p not in first])[:n]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--kinds", default="")
     parser.add_argument("--projects", type=Path, default=PROJECTS_FILE)
+    parser.add_argument(
+        "--per-kind",
+        type=int,
+        default=0,
+        help="at most N projects of each kind: those with a rare trait or that do not "
+        "build first, then in file order (default: all)",
+    )
+    parser.add_argument(
+        "--no-timing", action="store_true", help="skip the hook-alone baseline (with --jobs > 1)"
+    )
     args = parser.parse_args()
     projects = load_projects(args.projects, args.names, [k for k in args.kinds.split(",") if k])
+    if args.per_kind:
+        projects = per_kind(projects, args.per_kind)
+    global TIMING
+    TIMING = not args.no_timing
     rows: list[dict[str, Any]] = []
     with (
         tempfile.TemporaryDirectory(prefix="epmigrate-rw-metadata-") as tmp,
@@ -263,6 +291,7 @@ def main() -> None:
     RESULTS.parent.mkdir(exist_ok=True)
     if not args.names and not args.kinds and args.projects == PROJECTS_FILE:
         RESULTS.write_text(json.dumps(rows, indent=1) + "\n")
+        print(f"results: {RESULTS.relative_to(HERE.parent)}")
     table(rows)
     sys.exit(1 if any(r["status"] in ("failed", "tool-crashed") for r in rows) else 0)
 

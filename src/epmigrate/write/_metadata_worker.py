@@ -17,7 +17,9 @@ The answer is one JSON document on stdout::
 
     {"backend": "setuptools.build_meta", "error": null,
      "trees": [{"entry_points": [["group", "name", "value"], ...],
-                "seconds": 0.41}, ...]}
+                "seconds": 0.41, "source": "metadata"}, ...]}
+
+(``source`` is ``wheel`` when the wheel was built to read them).
 
 or, when a stage fails, ``"error": {"stage": "project" | "environment" |
 "requirements" | "hook", "message": ..., "output": ...}`` with the tail of
@@ -98,12 +100,44 @@ def _entry_points(metadata_dir: str) -> list[list[str]]:
 
 
 def _metadata(builder: Any, out: str) -> dict[str, Any]:
+    """The entry points the backend gives the tree of ``builder``, and where they came from.
+
+    ``prepare_metadata_for_build_wheel`` first; when its ``.dist-info`` has no
+    ``entry_points.txt`` (hatchling's hook writes only ``METADATA``, and a
+    backend may leave out a file with nothing in it), the wheel is built and
+    its ``entry_points.txt`` read: the wheel is what gets installed.
+    """
     start = time.perf_counter()
+    source = "metadata"
     try:
-        path = builder.metadata_path(out)
+        path = builder.metadata_path(os.path.join(out, "metadata"))
+        if not os.path.exists(os.path.join(path, "entry_points.txt")):
+            source = "wheel"
+            path = _wheel_metadata(builder, os.path.join(out, "wheel"), path)
     except Exception as exc:
         raise StageError("hook", _describe(exc), _output(exc)) from exc
-    return {"entry_points": _entry_points(path), "seconds": time.perf_counter() - start}
+    return {
+        "entry_points": _entry_points(path),
+        "seconds": time.perf_counter() - start,
+        "source": source,
+    }
+
+
+def _wheel_metadata(builder: Any, out: str, metadata_dir: str) -> str:
+    """Build the wheel (from the prepared metadata) and unpack its ``.dist-info``."""
+    import zipfile
+
+    wheel = builder.build("wheel", out, metadata_directory=metadata_dir)
+    with zipfile.ZipFile(wheel) as whl:
+        names = whl.namelist()
+        [info] = {
+            n.split("/", 1)[0]
+            for n in names
+            if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+        }
+        dest = os.path.join(out, "unpacked")
+        whl.extractall(dest, [n for n in names if n.startswith(info + "/")])
+    return os.path.join(dest, info)
 
 
 def _requires(builder: Any) -> set[str]:
@@ -133,25 +167,34 @@ def run(request: Mapping[str, Any]) -> dict[str, Any]:
             if request.get("isolated", True):
                 answer["trees"] = _isolated(build, trees, request, out, pool)
             else:
+                # As build.util does: no dependency check first (it costs a
+                # hook call per tree); a failing hook is explained by one.
                 builders = [build.ProjectBuilder(t, runner=_runner) for t in trees]
-                missing = sorted(
-                    {
-                        " -> ".join(chain)
-                        for b in builders
-                        for chain in b.check_dependencies("wheel")
-                    }
-                )
-                if missing:
-                    raise StageError(
-                        "requirements",
-                        "the backend's requirements are not installed in this environment "
-                        f"({sys.executable}): {', '.join(missing)}",
+                try:
+                    answer["trees"] = list(
+                        pool.map(
+                            lambda b: _metadata(b[1], os.path.join(out, str(b[0]))),
+                            enumerate(builders),
+                        )
                     )
-                answer["trees"] = list(
-                    pool.map(
-                        lambda b: _metadata(b[1], os.path.join(out, str(b[0]))), enumerate(builders)
-                    )
-                )
+                except StageError as exc:
+                    try:
+                        chains = builders[0].check_dependencies("wheel")
+                    except Exception:
+                        # Not even get_requires_for_build_wheel runs: the
+                        # backend itself is missing, or broken.
+                        chains = {(r,) for r in sorted(builders[0].build_system_requires)}
+                        if "is not available" not in exc.message:
+                            raise exc from None
+                    missing = sorted(" -> ".join(chain) for chain in chains)
+                    if missing:
+                        raise StageError(
+                            "requirements",
+                            "the backend's requirements are not installed in this environment "
+                            f"({sys.executable}): {', '.join(missing)}",
+                            exc.output,
+                        ) from exc
+                    raise
     except StageError as exc:
         answer["error"] = {"stage": exc.stage, "message": exc.message, "output": exc.output}
     return answer

@@ -117,6 +117,10 @@ class MetadataCheck:
     differences: tuple[Difference, ...]
     seconds: float
     hook_seconds: tuple[float, ...] = field(default=())
+    sources: tuple[str, ...] = field(default=("metadata", "metadata"))
+    """Where the entry points before and after were read: ``metadata`` (the
+    hook's ``.dist-info``) or ``wheel`` (built because the hook wrote no
+    ``entry_points.txt``)."""
 
     @property
     def ok(self) -> bool:
@@ -136,6 +140,7 @@ class MetadataCheck:
             "before": entries(self.before),
             "after": entries(self.after),
             "differences": [d.to_json() for d in self.differences],
+            "read_from": list(self.sources),
             "seconds": round(self.seconds, 3),
         }
 
@@ -412,6 +417,7 @@ def check(
         differences=compare(before, after, planned, replace=replace, cause=cause),
         seconds=time.perf_counter() - start,
         hook_seconds=tuple(float(t["seconds"]) for t in answer["trees"]),
+        sources=tuple(str(t.get("source", "metadata")) for t in answer["trees"]),
     )
 
 

@@ -66,10 +66,8 @@ class Outcome:
     traps: tuple[Finding, ...] = ()
     """The packaging traps of the project (:func:`epmigrate.write.traps.find`)."""
 
-    @property
-    def root(self) -> str:
-        """The project directory: where the target file is."""
-        return os.path.dirname(os.path.abspath(self.target.path))
+    root: str = ""
+    """The project directory (absolute): where its pyproject.toml, setup.cfg or setup.py is."""
 
     @property
     def changed(self) -> bool:
@@ -186,7 +184,14 @@ def prepare(request: Request) -> Outcome:
             f"the entries go into {snapshot.real}, and the link is kept",
         )
     edit = _edit(chosen, snapshot.text, specs, replace=request.replace)
-    found = traps.find(os.path.dirname(os.path.abspath(chosen.path)))
+    # The project: where the packaging files are (a file: directive's file may
+    # be in a sub-directory).
+    root = (
+        os.path.abspath(request.root)
+        if chosen.kind == "entry-points-file"
+        else os.path.dirname(os.path.abspath(chosen.path))
+    )
+    found = traps.find(root)
     return Outcome(
         chosen,
         snapshot,
@@ -196,6 +201,7 @@ def prepare(request: Request) -> Outcome:
         replace=request.replace,
         force=request.force,
         traps=tuple(found),
+        root=root,
     )
 
 
