@@ -24,7 +24,15 @@ from _report import JSON_ENV, Row, table
 
 HERE = Path(__file__).resolve().parent
 
-SCRIPTS = ("scan.py", "write.py", "loader.py", "guard.py", "startup.py", "process.py")
+SCRIPTS = (
+    "scan.py",
+    "write.py",
+    "loader.py",
+    "guard.py",
+    "startup.py",
+    "process.py",
+    "metadata.py",
+)
 
 
 def run(script: str, out: Path) -> tuple[list[Row], int]:

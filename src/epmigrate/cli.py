@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from epmigrate.config import Defaults
     from epmigrate.model import Finding
     from epmigrate.scan import ScanResult
-    from epmigrate.write.metadata import MetadataCheck
+    from epmigrate.write.metadata import MetadataCheck, Session
     from epmigrate.write.run import Request
 
 
@@ -411,6 +411,8 @@ def write_command(
         )
         if build is None and (no_isolation or _given("installer") or _given("timeout")):
             raise UsageError("--no-isolation, --installer and --timeout need --metadata")
+        if build is not None and not new_package:
+            build = _open_session(build, root)
         if fmt == "json":
             if new_package:
                 raise UsageError("--format json does not apply to --new-package")
@@ -463,7 +465,11 @@ def write_command(
     if build is not None:
         try:
             built = run.check_metadata(
-                outcome, isolated=build.isolated, installer=build.installer, timeout=build.timeout
+                outcome,
+                isolated=build.isolated,
+                installer=build.installer,
+                timeout=build.timeout,
+                session=build.session,
             )
         except EpmigrateError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -505,11 +511,26 @@ def write_command(
 
 @dataclass(frozen=True)
 class _BuildCheck:
-    """How ``write --metadata`` runs the backend."""
+    """How ``write --metadata`` runs the backend, and its session once opened."""
 
     isolated: bool
     installer: str
     timeout: float
+    session: Session | None = None
+
+
+def _open_session(build: _BuildCheck, root: str) -> _BuildCheck:
+    """Start the backend on the project now, while the scan runs; closed with the command."""
+    from dataclasses import replace
+
+    from epmigrate.write.metadata import Session
+
+    session = Session(
+        root, isolated=build.isolated, installer=build.installer, timeout=build.timeout
+    )
+    session.__enter__()
+    click.get_current_context().call_on_close(lambda: session.__exit__(None, None, None))
+    return replace(build, session=session)
 
 
 def _given(param: str) -> bool:
@@ -595,7 +616,11 @@ def _write_json(
     if build is not None:
         try:
             built = run.check_metadata(
-                outcome, isolated=build.isolated, installer=build.installer, timeout=build.timeout
+                outcome,
+                isolated=build.isolated,
+                installer=build.installer,
+                timeout=build.timeout,
+                session=build.session,
             )
         except EpmigrateError as exc:
             doc = report.outcome_json(outcome, mode=mode, written=False, exit_code=1)

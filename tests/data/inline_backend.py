@@ -4,10 +4,14 @@ It needs nothing installed, so an isolated build environment works offline.
 It reads ``[project]`` like any backend and, for the tests, ``[tool.inline]``:
 ``sleep`` seconds before answering (after writing its pid to ``pidfile``),
 ``fail`` to raise with that message, ``own-table = true`` to read entry points
-from ``[tool.inline.entry-points]`` only, as a backend with a table of its own.
+from ``[tool.inline.entry-points]`` only, as a backend with a table of its own,
+``metadata-only = true`` to leave entry_points.txt out of the prepared
+metadata (as hatchling does) and put it in the wheel only.
 """
 
 import os
+import shutil
+import tempfile
 import time
 import tomllib
 
@@ -35,6 +39,8 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
     tables = tool.get("entry-points", {}) if tool.get("own-table") else project.get(
         "entry-points", {}
     )
+    if tool.get("metadata-only") and not (config_settings or {}).get("wheel"):
+        return os.path.basename(out)
     with open(os.path.join(out, "entry_points.txt"), "w") as fh:
         for group, entries in tables.items():
             fh.write(f"[{group}]\n")
@@ -43,4 +49,10 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    raise NotImplementedError("the tests only ask for metadata")
+    with tempfile.TemporaryDirectory() as tmp:
+        info = prepare_metadata_for_build_wheel(tmp, {"wheel": True})
+        name = info[: -len(".dist-info")]
+        base = os.path.join(wheel_directory, f"{name}-py3-none-any")
+        shutil.make_archive(base, "zip", tmp, info)
+        os.rename(base + ".zip", base + ".whl")
+    return os.path.basename(base + ".whl")

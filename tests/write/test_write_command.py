@@ -373,3 +373,25 @@ def test_a_file_directive_naming_a_missing_file_is_refused(tmp_path: Path) -> No
     assert "eps.cfg does not exist: setuptools reads the entry points from it" in result.stderr
     assert "create the file (it may be empty)" in result.stderr
     assert not (tmp_path / "eps.cfg").exists()
+
+
+def test_dynamic_entry_points_from_a_file_go_into_that_file(tmp_path: Path) -> None:
+    # [tool.setuptools.dynamic] entry-points = {file = ...}: setuptools reads
+    # them from there (tno.mpc.communication 5.0.4 does this).
+    make_service(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=69"]\nbuild-backend = "setuptools.build_meta"\n'
+        '\n[project]\nname = "svc"\nversion = "1"\ndynamic = ["entry-points"]\n'
+        '\n[tool.setuptools]\npackages = ["svc"]\n'
+        '\n[tool.setuptools.dynamic]\nentry-points = { file = "eps.txt" }\n'
+    )
+    (tmp_path / "eps.txt").write_text("")
+    result = run(tmp_path, *ARGS, "--metadata", "--no-isolation")
+    assert result.exit_code == 0, result.output
+    assert "target: eps.txt: pyproject.toml has [tool.setuptools.dynamic] entry-points = " in (
+        result.stderr
+    )
+    assert (tmp_path / "eps.txt").read_text() == (
+        "[svc.api.extensions]\nalpha = svc.extensions.alpha:Alpha\n"
+        "beta = svc.extensions.beta:Beta\n"
+    )

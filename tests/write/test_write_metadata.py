@@ -239,3 +239,14 @@ def test_a_project_no_front_end_can_build_is_said_so(tmp_path: Path) -> None:
     assert "failed reading the project: Source " in result.stderr
     assert "needs pyproject.toml or setup.py" in result.stderr
     assert cfg.read_text() == "[metadata]\nname = svc\n"
+
+
+def test_a_hook_without_entry_points_txt_is_answered_by_the_wheel(tmp_path: Path) -> None:
+    # hatchling's prepare_metadata_for_build_wheel writes only METADATA.
+    inline_project(tmp_path, "\n[tool.inline]\nmetadata-only = true\n")
+    result = run(tmp_path, *ARGS, "--metadata", "--format", "json")
+    assert result.exit_code == 0, result.output
+    meta = as_json(result)["metadata"]
+    assert meta["ok"] is True
+    assert meta["read_from"] == ["wheel", "wheel"]
+    assert [e["name"] for e in meta["after"]] == ["alpha", "beta"]

@@ -2,11 +2,16 @@
 
 :mod:`epmigrate.write.metadata` starts ``python -m
 epmigrate.write._metadata_worker`` in a session of its own, so that a backend
-that hangs is stopped with every process it started, and sends it one JSON
-request on stdin::
+that hangs is stopped with every process it started, and sends it two JSON
+lines on stdin: first the copy of the project as it is, which the worker
+starts building at once (the isolated environment, then the hook), while the
+parent still scans and plans::
 
-    {"trees": ["/tmp/.../before", "/tmp/.../after"], "isolated": true,
-     "installer": "pip"}
+    {"before": "/tmp/.../before", "isolated": true, "installer": "pip"}
+
+then the copy with the change (or ``{}`` to call the run off)::
+
+    {"after": "/tmp/.../after"}
 
 The PyPA's ``build`` library does the work: :class:`build.env.DefaultIsolatedEnv`
 makes the isolated environment (once, for every tree) and installs
@@ -34,8 +39,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -147,89 +153,119 @@ def _requires(builder: Any) -> set[str]:
         raise StageError("requirements", _describe(exc), _output(exc)) from exc
 
 
-def run(request: Mapping[str, Any]) -> dict[str, Any]:
-    """Answer one request (the module docstring's protocol)."""
+class _Env:
+    """The build environment the trees share, and what has been installed in it."""
+
+    def __init__(self, build: Any, env: Any | None) -> None:
+        self.build = build
+        self.env = env
+        self.installed: set[str] = set()
+        self.lock = threading.Lock()
+
+    def builder(self, tree: str) -> Any:
+        if self.env is None:
+            return self.build.ProjectBuilder(tree, runner=_runner)
+        return self.build.ProjectBuilder.from_isolated_env(self.env, tree, runner=_runner)
+
+    def install(self, requirements: set[str], stage: str) -> None:
+        with self.lock:
+            wanted = requirements - self.installed
+            if not wanted or self.env is None:
+                return
+            try:
+                self.env.install(wanted)
+            except Exception as exc:
+                raise StageError(stage, _describe(exc), _output(exc)) from exc
+            self.installed |= wanted
+
+
+def _tree(shared: _Env, tree: str, out: str) -> dict[str, Any]:
+    """The metadata of one tree: its extra requirements installed, then the hook."""
+    builder = shared.builder(tree)
+    if shared.env is not None:
+        shared.install(_requires(builder), "requirements")
+        return _metadata(builder, out)
+    # As build.util does: no dependency check first (it costs a hook call);
+    # a failing hook is explained by one.
+    try:
+        return _metadata(builder, out)
+    except StageError as exc:
+        try:
+            chains = builder.check_dependencies("wheel")
+        except Exception:
+            # Not even get_requires_for_build_wheel runs: the backend itself
+            # is missing, or broken.
+            chains = {(r,) for r in sorted(builder.build_system_requires)}
+            if "is not available" not in exc.message:
+                raise exc from None
+        missing = sorted(" -> ".join(chain) for chain in chains)
+        if missing:
+            raise StageError(
+                "requirements",
+                "the backend's requirements are not installed in this environment "
+                f"({sys.executable}): {', '.join(missing)}",
+                exc.output,
+            ) from exc
+        raise
+
+
+def run(request: Mapping[str, Any], after: Callable[[], str | None]) -> dict[str, Any]:
+    """Answer one request (the module docstring's protocol).
+
+    The tree before the change is built as soon as the request comes;
+    ``after()`` blocks until the tree with the change is ready (``None``:
+    there is none, the run was called off).
+    """
     import build
     import build.env
 
-    trees: list[str] = list(request["trees"])
+    before: str = request["before"]
     answer: dict[str, Any] = {"backend": None, "trees": [], "error": None}
+    env_cm = None
     try:
         try:
-            first = build.ProjectBuilder(trees[0], runner=_runner)
+            first = build.ProjectBuilder(before, runner=_runner)
         except build.BuildException as exc:
             raise StageError("project", str(exc)) from exc
         answer["backend"] = first._backend  # build keeps it only there
         with (
             tempfile.TemporaryDirectory(prefix="epmigrate-metadata-") as out,
-            ThreadPoolExecutor(len(trees)) as pool,
+            ThreadPoolExecutor(2) as pool,
         ):
+            env = None
             if request.get("isolated", True):
-                answer["trees"] = _isolated(build, trees, request, out, pool)
-            else:
-                # As build.util does: no dependency check first (it costs a
-                # hook call per tree); a failing hook is explained by one.
-                builders = [build.ProjectBuilder(t, runner=_runner) for t in trees]
                 try:
-                    answer["trees"] = list(
-                        pool.map(
-                            lambda b: _metadata(b[1], os.path.join(out, str(b[0]))),
-                            enumerate(builders),
-                        )
-                    )
-                except StageError as exc:
-                    try:
-                        chains = builders[0].check_dependencies("wheel")
-                    except Exception:
-                        # Not even get_requires_for_build_wheel runs: the
-                        # backend itself is missing, or broken.
-                        chains = {(r,) for r in sorted(builders[0].build_system_requires)}
-                        if "is not available" not in exc.message:
-                            raise exc from None
-                    missing = sorted(" -> ".join(chain) for chain in chains)
-                    if missing:
-                        raise StageError(
-                            "requirements",
-                            "the backend's requirements are not installed in this environment "
-                            f"({sys.executable}): {', '.join(missing)}",
-                            exc.output,
-                        ) from exc
-                    raise
+                    env_cm = build.env.DefaultIsolatedEnv(installer=request.get("installer", "pip"))
+                    env = env_cm.__enter__()
+                except Exception as exc:
+                    env_cm = None
+                    raise StageError("environment", _describe(exc), _output(exc)) from exc
+            shared = _Env(build, env)
+            shared.install(set(first.build_system_requires), "environment")
+            early = pool.submit(_tree, shared, before, os.path.join(out, "0"))
+            tree = after()
+            if tree is None:
+                early.cancel()
+                return answer
+            late = pool.submit(_tree, shared, tree, os.path.join(out, "1"))
+            answer["trees"] = [early.result(), late.result()]
     except StageError as exc:
         answer["error"] = {"stage": exc.stage, "message": exc.message, "output": exc.output}
+    finally:
+        if env_cm is not None:
+            env_cm.__exit__(None, None, None)
     return answer
 
 
-def _isolated(
-    build: Any, trees: list[str], request: Mapping[str, Any], out: str, pool: ThreadPoolExecutor
-) -> list[dict[str, Any]]:
-    try:
-        env_cm = build.env.DefaultIsolatedEnv(installer=request.get("installer", "pip"))
-        env = env_cm.__enter__()
-    except Exception as exc:
-        raise StageError("environment", _describe(exc), _output(exc)) from exc
-    try:
-        builders = [build.ProjectBuilder.from_isolated_env(env, t, runner=_runner) for t in trees]
-        try:
-            env.install(builders[0].build_system_requires)
-        except Exception as exc:
-            raise StageError("environment", _describe(exc), _output(exc)) from exc
-        extra = set().union(*pool.map(_requires, builders))
-        if extra:
-            try:
-                env.install(extra)
-            except Exception as exc:
-                raise StageError("requirements", _describe(exc), _output(exc)) from exc
-        return list(
-            pool.map(lambda b: _metadata(b[1], os.path.join(out, str(b[0]))), enumerate(builders))
-        )
-    finally:
-        env_cm.__exit__(None, None, None)
-
-
 def main() -> None:
-    request = json.loads(sys.stdin.read())
-    json.dump(run(request), sys.stdout)
+    request = json.loads(sys.stdin.readline())
+
+    def after() -> str | None:
+        line = sys.stdin.readline()
+        tree = json.loads(line).get("after") if line.strip() else None
+        return tree if isinstance(tree, str) else None
+
+    json.dump(run(request, after), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ __all__ = [
     "BackendError",
     "Difference",
     "MetadataCheck",
+    "Session",
     "backend_output",
     "check",
     "compare",
@@ -250,44 +251,163 @@ def _backend_name(root: str) -> str:
     return backend if isinstance(backend, str) else "setuptools.build_meta:__legacy__"
 
 
-def _run_worker(request: dict[str, Any], timeout: float, backend: str, root: str) -> dict[str, Any]:
-    """Run the child process; its answer, or a :class:`BackendError`."""
-    with subprocess.Popen(
-        [sys.executable, "-m", "epmigrate.write._metadata_worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    ) as proc:
+class Session:
+    """One ``write --metadata`` run: the backend starts on the project as it is at once.
+
+    Opening the session copies the project and starts the worker, which makes
+    the isolated environment and builds the copy's metadata while the caller
+    scans and plans; :meth:`check` then hands it the copy with the change.
+    The timeout counts from the opening. Closing the session (also on an
+    error before :meth:`check`) stops the worker and everything it started
+    and removes the copies.
+    """
+
+    def __init__(
+        self,
+        root: str,
+        *,
+        isolated: bool = True,
+        installer: str = "pip",
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.root = os.path.abspath(root)
+        self.isolated = isolated
+        self.installer = installer
+        self.timeout = timeout
+        self.backend = _backend_name(self.root)
+        self._tmp: str | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._started = 0.0
+
+    def __enter__(self) -> Session:
+        self._started = time.perf_counter()
+        self._tmp = tempfile.mkdtemp(prefix="epmigrate-metadata-")
+        before = os.path.join(self._tmp, "before")
         try:
-            out, err = proc.communicate(json.dumps(request).encode(), timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            proc.communicate()
+            try:
+                copy_project(self.root, before)
+            except (OSError, shutil.Error) as exc:
+                raise EpmigrateError(
+                    f"cannot copy the project {self.root} for its build: {exc}",
+                    path=self.root,
+                    hint="the build reads the whole project: every file in it must be readable",
+                ) from exc
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "epmigrate.write._metadata_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+            assert self._proc.stdin is not None
+            request = {"before": before, "isolated": self.isolated, "installer": self.installer}
+            self._proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self._proc.stdin.flush()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            _kill_group(self._proc)
+            with contextlib.suppress(OSError, ValueError):
+                self._proc.communicate(timeout=5)
+            self._proc = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    @property
+    def _trees(self) -> list[str]:
+        assert self._tmp is not None
+        return [os.path.join(self._tmp, "before"), os.path.join(self._tmp, "after")]
+
+    def check(
+        self,
+        target_path: str,
+        new_text: str,
+        planned: Sequence[EntryPointSpec],
+        *,
+        replace: bool = False,
+        traps: Sequence[Finding] = (),
+    ) -> MetadataCheck:
+        """The metadata before and after writing ``new_text`` to ``target_path``, compared.
+
+        Raises :class:`BackendError` when the backend fails, is missing or
+        runs past the timeout. ``traps`` (:func:`epmigrate.write.traps.find`)
+        name the cause of planned entries the build does not carry.
+        """
+        assert self._proc is not None, "check() needs an open session"
+        relpath = os.path.relpath(os.path.abspath(target_path), self.root)
+        if relpath.startswith(os.pardir):
+            raise EpmigrateError(
+                f"{target_path} is outside the project {self.root}: its build cannot be checked",
+                path=target_path,
+                hint="run epmigrate write --metadata in the project's directory",
+            )
+        after = self._trees[1]
+        try:
+            copy_project(self.root, after)
+            _place(after, relpath, new_text)
+        except (OSError, shutil.Error) as exc:
+            raise EpmigrateError(
+                f"cannot copy the project {self.root} for its build: {exc}",
+                path=self.root,
+                hint="the build reads the whole project: every file in it must be readable",
+            ) from exc
+        answer = self._answer({"after": after})
+        backend = answer.get("backend") or self.backend
+        if answer.get("error"):
+            raise _failure(answer["error"], backend, self.root, self.isolated, self._trees)
+        before, built = (_specs(t["entry_points"]) for t in answer["trees"])
+        cause = _cause(traps, before, built, planned, backend)
+        return MetadataCheck(
+            backend=backend,
+            isolated=self.isolated,
+            before=before,
+            after=built,
+            planned=tuple(planned),
+            differences=compare(before, built, planned, replace=replace, cause=cause),
+            seconds=time.perf_counter() - self._started,
+            hook_seconds=tuple(float(t["seconds"]) for t in answer["trees"]),
+            sources=tuple(str(t.get("source", "metadata")) for t in answer["trees"]),
+        )
+
+    def _answer(self, line: dict[str, Any]) -> dict[str, Any]:
+        """Send the second line; the worker's answer, or a :class:`BackendError`."""
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None
+        left = max(0.0, self.timeout - (time.perf_counter() - self._started))
+        try:
+            out, err = proc.communicate(json.dumps(line).encode() + b"\n", timeout=left)
+        except (subprocess.TimeoutExpired, BrokenPipeError) as exc:
+            if isinstance(exc, BrokenPipeError):
+                # The worker is gone already: read what it said.
+                out, err = proc.communicate(timeout=5)
+            else:
+                raise BackendError(
+                    f"the build backend {self.backend} did not finish within "
+                    f"{self.timeout:g} s (environment, requirements and metadata hook); it was "
+                    "stopped, nothing was written",
+                    path=self.root,
+                    hint="run it by hand to see where it waits (python -m build --wheel), or "
+                    "give it longer with --timeout SECONDS",
+                ) from None
+        # Whatever the hooks started and left behind.
+        _kill_group(proc)
+        try:
+            answer: dict[str, Any] = json.loads(out.decode("utf-8"))
+        except ValueError:
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-15:]
             raise BackendError(
-                f"the build backend {backend} did not finish within {timeout:g} s "
-                "(environment, requirements and metadata hook); it was stopped, nothing was "
-                "written",
-                path=root,
-                hint="run it by hand to see where it waits (python -m build --wheel), or give "
-                "it longer with --timeout SECONDS",
+                f"the metadata run for {self.backend} failed (exit {proc.returncode}); nothing "
+                "was written" + ("\n    " + "\n    ".join(tail) if tail else ""),
+                path=self.root,
+                hint="epmigrate runs the backend through the 'build' package: check that it is "
+                "installed beside epmigrate (pip install build)",
             ) from None
-        finally:
-            # Whatever the hooks started and left behind, and the worker itself
-            # on an interrupt.
-            _kill_group(proc)
-    try:
-        answer: dict[str, Any] = json.loads(out.decode("utf-8"))
-    except ValueError:
-        tail = err.decode("utf-8", "replace").strip().splitlines()[-15:]
-        raise BackendError(
-            f"the metadata run for {backend} failed (exit {proc.returncode}); nothing was written"
-            + ("\n    " + "\n    ".join(tail) if tail else ""),
-            path=root,
-            hint="epmigrate runs the backend through the 'build' package: check that it is "
-            "installed beside epmigrate (pip install build)",
-        ) from None
-    return answer
+        return answer
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -382,43 +502,10 @@ def check(
 ) -> MetadataCheck:
     """Build the metadata of ``root`` before and after writing ``new_text`` to ``target_path``.
 
-    Raises :class:`BackendError` when the backend fails, is missing or runs
-    past ``timeout``. ``traps`` (:func:`epmigrate.write.traps.find`) name the
-    cause of planned entries the build does not carry.
+    One :class:`Session` (nothing to overlap with); see :meth:`Session.check`.
     """
-    start = time.perf_counter()
-    root = os.path.abspath(root)
-    backend = _backend_name(root)
-    relpath = os.path.relpath(os.path.abspath(target_path), root)
-    if relpath.startswith(os.pardir):
-        raise EpmigrateError(
-            f"{target_path} is outside the project {root}: its build cannot be checked",
-            path=target_path,
-            hint="run epmigrate write --metadata in the project's directory",
-        )
-    with tempfile.TemporaryDirectory(prefix="epmigrate-metadata-") as tmp:
-        trees = [os.path.join(tmp, "before"), os.path.join(tmp, "after")]
-        for tree in trees:
-            copy_project(root, tree)
-        _place(trees[1], relpath, new_text)
-        request = {"trees": trees, "isolated": isolated, "installer": installer}
-        answer = _run_worker(request, timeout, backend, root)
-    backend = answer.get("backend") or backend
-    if answer.get("error"):
-        raise _failure(answer["error"], backend, root, isolated, trees)
-    before, after = (_specs(t["entry_points"]) for t in answer["trees"])
-    cause = _cause(traps, before, after, planned, backend)
-    return MetadataCheck(
-        backend=backend,
-        isolated=isolated,
-        before=before,
-        after=after,
-        planned=tuple(planned),
-        differences=compare(before, after, planned, replace=replace, cause=cause),
-        seconds=time.perf_counter() - start,
-        hook_seconds=tuple(float(t["seconds"]) for t in answer["trees"]),
-        sources=tuple(str(t.get("source", "metadata")) for t in answer["trees"]),
-    )
+    with Session(root, isolated=isolated, installer=installer, timeout=timeout) as session:
+        return session.check(target_path, new_text, planned, replace=replace, traps=traps)
 
 
 def _cause(

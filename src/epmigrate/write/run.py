@@ -22,7 +22,7 @@ from epmigrate.write import setupcfg, target, traps
 from epmigrate.write.merge import EditResult
 
 if TYPE_CHECKING:
-    from epmigrate.write.metadata import MetadataCheck
+    from epmigrate.write.metadata import MetadataCheck, Session
 
 __all__ = [
     "Outcome",
@@ -211,14 +211,25 @@ def check_metadata(
     isolated: bool = True,
     installer: str = "pip",
     timeout: float | None = None,
+    session: Session | None = None,
 ) -> MetadataCheck:
     """What the project's build backend puts in its metadata before and after the write.
 
-    :func:`epmigrate.write.metadata.check` on the prepared edit; nothing is
-    written to the project.
+    :func:`epmigrate.write.metadata.check` on the prepared edit, or
+    :meth:`~epmigrate.write.metadata.Session.check` of ``session`` (opened
+    before :func:`prepare`, so that the backend starts while the scan runs)
+    when it is on the same project; nothing is written to the project.
     """
     from epmigrate.write import metadata
 
+    if session is not None and session.root == outcome.root:
+        return session.check(
+            outcome.target.path,
+            outcome.edit.text,
+            outcome.specs,
+            replace=outcome.replace,
+            traps=outcome.traps,
+        )
     return metadata.check(
         outcome.root,
         outcome.target.path,

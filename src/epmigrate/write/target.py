@@ -17,6 +17,7 @@ The rules, from what setuptools and pbr do:
 from __future__ import annotations
 
 import ast
+import json
 import os
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -145,6 +146,10 @@ def choose(root: str) -> Target:
         if project.has_project_table
         else ""
     )
+    if project.has_project_table:
+        named = _dynamic_file(project)
+        if named is not None:
+            return named
     if project.setup_call is not None and passes_entry_points(project.setup_call):
         return Target(
             project.path("setup.py"),
@@ -202,6 +207,23 @@ def choose(root: str) -> Target:
     )
 
 
+def _dynamic_file(project: Project) -> Target | None:
+    """``[tool.setuptools.dynamic] entry-points = {file = ...}``: the file setuptools reads.
+
+    With ``entry-points`` dynamic, setuptools takes them from that file (the
+    entry_points.txt layout) when the table names one.
+    """
+    dynamic = (project.pyproject or {}).get("tool", {}).get("setuptools", {}).get("dynamic", {})
+    spec = dynamic.get("entry-points") if isinstance(dynamic, dict) else None
+    if not isinstance(spec, dict) or "file" not in spec:
+        return None
+    files = spec["file"]
+    names = [files] if isinstance(files, str) else [str(f) for f in files]
+    where = project.path("pyproject.toml")
+    how = f"[tool.setuptools.dynamic] entry-points = {{ file = {json.dumps(files)} }}"
+    return _named_file(project, names, how, where)
+
+
 def _file_directive(project: Project) -> Target | None:
     """The file a setup.cfg ``[options] entry_points = file: ...`` directive makes the build read.
 
@@ -224,20 +246,30 @@ def _file_directive(project: Project) -> Target | None:
             hint="name the file after 'file:', or replace the directive with an "
             "[options.entry_points] section",
         )
+    return _named_file(project, names, f"[options] entry_points = {value.strip()}", cfg)
+
+
+def _named_file(project: Project, names: list[str], how: str, where: str) -> Target:
+    """The first of the files ``how`` (in ``where``) makes setuptools read entry points from."""
+    if not names:
+        raise TargetError(
+            f"{where} has {how}, which names no file",
+            path=where,
+            hint="name the file, or declare the entry points in a section of their own",
+        )
     first = os.path.normpath(os.path.join(project.root, names[0]))
     if os.path.relpath(first, project.root).startswith(os.pardir):
         raise TargetError(
-            f"{cfg} has [options] entry_points = {value.strip()}: {names[0]} is outside the "
-            "project, and setuptools refuses to read it",
-            path=cfg,
-            hint="move the file into the project and name it relative to setup.cfg",
+            f"{where} has {how}: {names[0]} is outside the project, and setuptools refuses "
+            "to read it",
+            path=where,
+            hint="move the file into the project and name it relative to the project",
         )
     if not os.path.isfile(first):
         raise TargetError(
-            f"{cfg} has [options] entry_points = {value.strip()}, and {first} does not exist: "
-            "setuptools reads the entry points from it and ignores [options.entry_points]; "
-            "nothing was written",
-            path=cfg,
+            f"{where} has {how}, and {first} does not exist: setuptools reads the entry "
+            "points from it; nothing was written",
+            path=where,
             hint="create the file (it may be empty) and run again: the entries go there, "
             "one [GROUP] section per group",
         )
@@ -245,9 +277,8 @@ def _file_directive(project: Project) -> Target | None:
     return Target(
         first,
         "entry-points-file",
-        f"setup.cfg has [options] entry_points = {value.strip()}: setuptools reads the entry "
-        f"points from {names[0]}{more}, one [GROUP] section per group, and ignores "
-        "[options.entry_points]",
+        f"{os.path.basename(where)} has {how}: setuptools reads the entry points from "
+        f"{names[0]}{more}, one [GROUP] section per group",
     )
 
 
