@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test demo lint typecheck unit fuzz bench bench-scale realworld realworld-adopt clean
+.PHONY: test demo lint typecheck unit fuzz bench bench-scale realworld realworld-adopt realworld-metadata clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,12 +51,19 @@ realworld: $(STAMP)
 	$(BIN)/python realworld/record_oracle.py $(if $(REFRESH),--refresh)
 	$(BIN)/python realworld/compare.py
 	$(BIN)/python realworld/adopt.py
+	$(BIN)/python realworld/metadata.py --jobs 2
 
 # `epmigrate adopt` on released Neutron and Cinder, checked by their own tests
 # and their own managers (realworld/adopt.py; about 40 minutes, most of it
 # Cinder's tests run before and after). TREES=... picks some.
 realworld-adopt: $(STAMP)
 	$(BIN)/python realworld/adopt.py $(TREES)
+
+# `epmigrate write --metadata` on the released sdists of realworld/metadata.toml,
+# checked by the wheels pip builds before and after (realworld/metadata.py;
+# about an hour for all 233, PER_KIND=N for N of each kind).
+realworld-metadata: $(STAMP)
+	$(BIN)/python realworld/metadata.py --jobs 2 $(if $(PER_KIND),--per-kind $(PER_KIND))
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .mypy_cache .pytest_cache .ruff_cache

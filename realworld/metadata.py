@@ -25,7 +25,8 @@ package index, spread over setuptools with setup.cfg, setup.py and
 A project whose wheel does not build here (before any change) is listed with
 pip's last lines and counted apart. The results go to
 ``realworld/metadata/results.json`` and a table on stdout; exit 1 when any
-project that builds fails.
+project that builds fails (a located refusal that leaves the build as it was
+is counted apart, as ``refused``).
 
     python realworld/metadata.py [NAME ...] [--jobs N] [--kinds KIND,...]
 """
@@ -232,7 +233,14 @@ def run_one(spec: dict[str, Any], work: Path) -> dict[str, Any]:
     expected = sorted(map(tuple, [*before, planned]))
     row["wheel_ok"] = after is not None and sorted(map(tuple, after)) == expected
     ok = row["wheel_ok"] and proc.returncode == 0 and meta.get("ok") and row["tool_before_matches"]
-    row["status"] = "ok" if ok else "failed"
+    unchanged = after is not None and sorted(map(tuple, after)) == sorted(map(tuple, before))
+    if ok:
+        row["status"] = "ok"
+    elif proc.returncode == 1 and not doc.get("written") and row["error"] and unchanged:
+        # write stopped with a located error and left the build as it was.
+        row["status"] = "refused"
+    else:
+        row["status"] = "failed"
     if after is None:
         row["why"] = why
     shutil.rmtree(base, ignore_errors=True)
@@ -303,12 +311,13 @@ def table(rows: list[dict[str, Any]]) -> None:
     )
     for kind in [*kinds, "all"]:
         sel = [r for r in rows if kind in ("all", r["kind"])]
-        built = [r for r in sel if r["status"] in ("ok", "failed", "tool-crashed")]
+        built = [r for r in sel if r["status"] in ("ok", "refused", "failed", "tool-crashed")]
         ratios = sorted(r["ratio"] for r in built if r.get("ratio"))
         median = f"{ratios[len(ratios) // 2]:.2f}x" if ratios else "-"
         print(
             f"{kind:22} {len(sel):8} {len(built):6} {sum(r['status'] == 'ok' for r in sel):4} "
-            f"{len(built) - sum(r['status'] == 'ok' for r in sel):6} {median:>13}"
+            f"{sum(r['status'] == 'refused' for r in sel):7} "
+            f"{sum(r['status'] in ('failed', 'tool-crashed') for r in sel):6} {median:>13}"
         )
     print("statuses:", dict(Counter(r["status"] for r in rows)))
 

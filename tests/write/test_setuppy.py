@@ -324,8 +324,8 @@ SPECS = [ep("g", "b", "m:B"), ep("g", "a", "m:A"), ep("h", "c", "m:C")]
         ),
         pytest.param(
             'from setuptools import setup\nsetup(entry_points={"g": ["a = m:A", *MORE]})\n',
-            'setup.py:2: entry_points= in setup.py is {"g": ["a = m:A", *MORE]}, not a literal '
-            "dict of lists of strings, so epmigrate cannot add to it\n"
+            "setup.py:2: group 'g' of entry_points= in setup.py is built by code "
+            '(["a = m:A", *MORE]), so epmigrate cannot add to it\n'
             "  hint: add these entries by hand where it is built:\n" + HAND_LINES,
             id="a starred element",
         ),
@@ -497,3 +497,31 @@ def test_names_the_spec_allows_are_escaped_in_the_literal(name: str) -> None:
     assert isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)
     (keyword,) = [k for k in call.value.keywords if k.arg == "entry_points"]
     assert ast.literal_eval(keyword.value) == {"svc.plugins": [f"{name} = svc.mod:Cls"]}
+
+
+def test_a_group_built_by_code_is_left_alone_when_another_is_added() -> None:
+    # csvkit 2.2.0: console_scripts is a comprehension; a new group goes beside it.
+    text = (
+        "from setuptools import setup\n"
+        "setup(\n    entry_points={\n        'console_scripts': [\n"
+        "            f'{b} = m:main' for b in BINS\n        ],\n    },\n)\n"
+    )
+    result = add_entry_points(text, [ep("g", "a", "m:A")], path="setup.py")
+    assert result.text == text.replace(
+        "        ],\n    },",
+        "        ],\n        'g': [\n            'a = m:A',\n        ],\n    },",
+    )
+
+
+def test_entry_points_passed_through_kwargs_make_setup_py_the_target(tmp_path: Path) -> None:
+    # coverage 7.18.0: setup_args = dict(..., entry_points={...}); setup(**setup_args).
+    from epmigrate.write import target
+
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = x\n")
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\n\nsetup_args = dict(\n    name='x',\n"
+        "    entry_points={'console_scripts': ['x = x:main']},\n)\n\nsetup(**setup_args)\n"
+    )
+    chosen = target.choose(str(tmp_path))
+    assert chosen.kind == "setup.py"
+    assert "passes entry_points to setup() through **kwargs (set on line 3)" in chosen.reason

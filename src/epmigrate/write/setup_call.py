@@ -33,6 +33,7 @@ __all__ = [
     "FoundCall",
     "SetupCall",
     "SetupCalls",
+    "built_groups",
     "existing_entry_points",
     "find_setup_call",
     "literal_entry_points",
@@ -51,9 +52,10 @@ class SetupCall:
 
     ``line`` is where the call starts. ``has_entry_points`` tells whether it
     passes ``entry_points=``; ``literal`` whether that is a dict epmigrate can
-    edit (string keys, each value a literal list or tuple of strings, or a
-    string); ``entry_points_line`` is the line of the ``entry_points=``
-    argument and ``expression`` its source when it is not literal.
+    edit (string keys; a group it adds to must be a literal list or tuple of
+    strings, or a string, which :func:`built_groups` tells);
+    ``entry_points_line`` is the line of the ``entry_points=`` argument and
+    ``expression`` its source when it is not literal.
     ``star_kwargs_line`` is the line of a ``**kwargs`` argument that may carry
     ``entry_points`` when no explicit one is passed.
     """
@@ -85,12 +87,25 @@ def _group_value_literal(node: cst.BaseExpression) -> bool:
 
 
 def _dict_literal(node: cst.BaseExpression) -> bool:
+    # Groups that are not literal (a comprehension, a call) are left alone;
+    # only one the write adds to must be (see built_groups).
     return isinstance(node, cst.Dict) and all(
-        isinstance(element, cst.DictElement)
-        and string_value(element.key) is not None
-        and _group_value_literal(element.value)
+        isinstance(element, cst.DictElement) and string_value(element.key) is not None
         for element in node.elements
     )
+
+
+def built_groups(node: cst.BaseExpression) -> dict[str, cst.BaseExpression]:
+    """The groups of a literal ``entry_points`` dict whose value code builds."""
+    if not isinstance(node, cst.Dict):
+        return {}
+    out: dict[str, cst.BaseExpression] = {}
+    for element in node.elements:
+        if isinstance(element, cst.DictElement):
+            group = string_value(element.key)
+            if group is not None and not _group_value_literal(element.value):
+                out[group] = element.value
+    return out
 
 
 @dataclass

@@ -20,6 +20,7 @@ from epmigrate.write.text import file_name, strip_bom
 
 __all__ = [
     "SETUP_PY",
+    "entry_points_through_kwargs",
     "first_setup_call",
     "indent_unit",
     "line_starts",
@@ -184,3 +185,56 @@ def first_setup_call(text: str, *, path: str | None = None) -> ast.Call | None:
 def passes_entry_points(call: ast.Call) -> bool:
     """Whether ``call`` passes ``entry_points=`` by name."""
     return any(keyword.arg == "entry_points" for keyword in call.keywords)
+
+
+def entry_points_through_kwargs(text: str, call: ast.Call) -> int | None:
+    """The line where ``entry_points`` is put into a ``**NAME`` that ``call`` unpacks.
+
+    Found when the file binds NAME to a dict display with an
+    ``'entry_points'`` key or to ``dict(..., entry_points=...)``, assigns
+    ``NAME['entry_points']``, or calls ``NAME.update(entry_points=...)``
+    (coverage's setup.py builds ``setup_args = dict(...)`` and calls
+    ``setup(**setup_args)``); ``None`` otherwise.
+    """
+    names = {
+        kw.value.id for kw in call.keywords if kw.arg is None and isinstance(kw.value, ast.Name)
+    }
+    if not names:
+        return None
+    tree = parse_quietly(strip_bom(text)[1])
+
+    def carries(value: ast.expr) -> bool:
+        if isinstance(value, ast.Dict):
+            return any(
+                isinstance(k, ast.Constant) and k.value == "entry_points" for k in value.keys
+            )
+        if isinstance(value, ast.Call):
+            return any(kw.arg == "entry_points" for kw in value.keywords) or any(
+                carries(a) for a in value.args
+            )
+        return False
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in names and carries(node.value):
+                    return node.lineno
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id in names
+                    and isinstance(target.slice, ast.Constant)
+                    and target.slice.value == "entry_points"
+                ):
+                    return node.lineno
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "update"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in names
+            and carries(node)
+        ):
+            return node.lineno
+    return None

@@ -30,6 +30,7 @@ from epmigrate.model import EntryPointSpec
 from epmigrate.write.merge import EditResult, MergePlan, group_by, plan_merge
 from epmigrate.write.setup_call import (
     SetupCall,
+    built_groups,
     existing_entry_points,
     find_setup_call,
     literal_entry_points,
@@ -214,6 +215,11 @@ def add_entry_points(
         return _add(bom, body, name, specs, replace=replace, path=path)
 
 
+def _shorten(code: str) -> str:
+    line = " ".join(code.split())
+    return line if len(line) <= 60 else line[:57] + "..."
+
+
 def _add(
     bom: str,
     body: str,
@@ -264,6 +270,18 @@ def _add(
             hint="add these entries by hand where entry_points is built:\n"
             + _dict_items_to_add_by_hand(specs),
         )
+    built = built_groups(call.arg.value) if call.arg is not None else {}
+    for group in group_by(specs):
+        if group in built:
+            raise TargetError(
+                f"group {group!r} of entry_points= in {name} is built by code "
+                f"({_shorten(parsed.modules[0].code_for_node(built[group]))}), so epmigrate "
+                "cannot add to it",
+                path=path,
+                line=parsed.lines.get(id(built[group]), call.info.entry_points_line),
+                hint="add these entries by hand where it is built:\n"
+                + _dict_items_to_add_by_hand(specs),
+            )
     existing = literal_entry_points(parsed)
     plans = tuple(
         plan_merge(group, existing.get(group, {}), wanted, replace=replace, path=path)

@@ -26,7 +26,11 @@ from epmigrate.config import read_toml
 from epmigrate.errors import TargetError
 from epmigrate.fileio import read_text
 from epmigrate.write import setupcfg
-from epmigrate.write.setup_source import first_setup_call, passes_entry_points
+from epmigrate.write.setup_source import (
+    entry_points_through_kwargs,
+    first_setup_call,
+    passes_entry_points,
+)
 from epmigrate.write.text import strip_bom
 
 __all__ = [
@@ -150,6 +154,18 @@ def choose(root: str) -> Target:
         named = _dynamic_file(project)
         if named is not None:
             return named
+    through = (
+        entry_points_through_kwargs(project.setup_py_text or "", project.setup_call)
+        if project.setup_call is not None and not passes_entry_points(project.setup_call)
+        else None
+    )
+    if through is not None:
+        return Target(
+            project.path("setup.py"),
+            "setup.py",
+            f"{dynamic}setup.py passes entry_points to setup() through **kwargs (set on line "
+            f"{through}), so setuptools ignores setup.cfg's entry points",
+        )
     if project.setup_call is not None and passes_entry_points(project.setup_call):
         return Target(
             project.path("setup.py"),
