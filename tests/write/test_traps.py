@@ -26,12 +26,13 @@ def test_setup_cfg_entry_points_beside_a_project_table_are_ignored(tmp_path: Pat
     [f] = traps.find(str(tmp_path))
     assert (f.code, f.severity, f.line) == ("EPM301", Severity.WARNING, 4)
     assert "declares console_scripts, p.plugins, which the build ignores" in f.message
-    assert "setuptools (69 and later) drops them" in f.message
+    assert "does not list 'entry-points' or 'scripts'" in f.message
+    assert "resets the entry points of setup.cfg and setup.py as a whole" in f.message
     assert "[project.entry-points.GROUP], [project.scripts]" in f.message
     assert "'entry-points' and 'scripts' in [project] dynamic" in f.message
 
 
-def test_dynamic_keeps_only_the_fields_it_lists(tmp_path: Path) -> None:
+def test_one_field_missing_from_dynamic_loses_every_group(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         PROJECT + '[project]\nname = "p"\nversion = "1"\ndynamic = ["entry-points"]\n'
     )
@@ -39,8 +40,32 @@ def test_dynamic_keeps_only_the_fields_it_lists(tmp_path: Path) -> None:
         "[options.entry_points]\nconsole_scripts =\n    p = p:main\np.plugins =\n    a = p.a:A\n"
     )
     [f] = traps.find(str(tmp_path))
-    # entry-points is dynamic, scripts is not: console_scripts alone is lost.
-    assert f.code == "EPM301" and "declares console_scripts, which" in f.message
+    # entry-points is dynamic, scripts is not: setuptools resets the whole
+    # entry_points attribute, p.plugins with it (the next test shows it).
+    assert f.code == "EPM301" and "declares console_scripts, p.plugins, which" in f.message
+    assert "does not list 'scripts'" in f.message
+
+
+def test_setuptools_itself_drops_every_group_then(tmp_path: Path) -> None:
+    from epmigrate.write import metadata
+
+    (tmp_path / "pyproject.toml").write_text(
+        PROJECT + '[project]\nname = "p"\nversion = "1"\ndynamic = ["entry-points"]\n'
+        "\n[tool.setuptools]\npy-modules = []\n"
+    )
+    cfg = "[options.entry_points]\nconsole_scripts =\n    p = p:main\np.plugins =\n    a = p.a:A\n"
+    (tmp_path / "setup.cfg").write_text(cfg)
+    built = metadata.check(str(tmp_path), str(tmp_path / "setup.cfg"), cfg, [], isolated=False)
+    assert built.before == () and built.after == ()
+    # With 'scripts' dynamic too, both groups are built.
+    (tmp_path / "pyproject.toml").write_text(
+        (tmp_path / "pyproject.toml")
+        .read_text()
+        .replace('["entry-points"]', '["entry-points", "scripts"]')
+    )
+    assert traps.find(str(tmp_path)) == []
+    built = metadata.check(str(tmp_path), str(tmp_path / "setup.cfg"), cfg, [], isolated=False)
+    assert sorted(e.group for e in built.before) == ["console_scripts", "p.plugins"]
 
 
 def test_a_setuptools_project_without_project_table_has_no_trap(tmp_path: Path) -> None:

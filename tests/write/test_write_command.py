@@ -395,3 +395,72 @@ def test_dynamic_entry_points_from_a_file_go_into_that_file(tmp_path: Path) -> N
         "[svc.api.extensions]\nalpha = svc.extensions.alpha:Alpha\n"
         "beta = svc.extensions.beta:Beta\n"
     )
+
+
+def test_dynamic_entry_points_that_setuptools_resets_are_refused(tmp_path: Path) -> None:
+    # brainextractor 0.2.2: entry-points dynamic, console_scripts in setup.py,
+    # 'scripts' not dynamic: setuptools drops every setup.py entry point.
+    make_service(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1"\ndynamic = ["entry-points"]\n'
+    )
+    setup_py = (
+        "from setuptools import setup\n"
+        "setup(entry_points={'console_scripts': ['svc = svc:main']})\n"
+    )
+    (tmp_path / "setup.py").write_text(setup_py)
+    result = run(tmp_path, *ARGS)
+    assert result.exit_code == 1
+    assert "does not list 'scripts', so setuptools (69 and later) resets the entry points" in (
+        result.stderr
+    )
+    assert "list 'entry-points', 'scripts' and 'gui-scripts'" in result.stderr
+    assert (tmp_path / "setup.py").read_text() == setup_py
+
+
+def test_a_pbr_project_using_options_entry_points_keeps_it(tmp_path: Path) -> None:
+    # pbr 7.1.3 itself: a new [entry_points] would replace what
+    # [options.entry_points] declares.
+    make_service(tmp_path)
+    cfg = tmp_path / "setup.cfg"
+    cfg.write_text(
+        "[metadata]\nname = svc\n\n[pbr]\n\n[options.entry_points]\n"
+        "console_scripts =\n    svc = svc:main\n"
+    )
+    result = run(tmp_path, *ARGS)
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 entry points to setup.cfg [options.entry_points]" in result.stdout
+    assert "[entry_points]" not in cfg.read_text()
+
+
+def test_poetry_tables_without_poetry_backend_are_not_the_target(tmp_path: Path) -> None:
+    # pytest-sugar 1.1.1: [tool.poetry] but no [build-system], so pip builds
+    # it with setuptools, which reads setup.py.
+    make_service(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "svc"\n')
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\nsetup(entry_points={'pytest11': ['svc = svc']})\n"
+    )
+    result = run(tmp_path, *ARGS)
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 entry points to setup.py" in result.stdout
+    assert "svc.api.extensions" in (tmp_path / "setup.py").read_text()
+    assert "plugins" not in (tmp_path / "pyproject.toml").read_text()
+
+
+def test_an_entry_points_file_takes_colons_in_names(tmp_path: Path) -> None:
+    # localstack-core 2026.3.0's plux.ini: setuptools reads these files with
+    # '=' as the only delimiter, so 'apigateway:default' is one name.
+    make_service(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1"\ndynamic = ["entry-points"]\n'
+        '\n[tool.setuptools.dynamic]\nentry-points = { file = ["plux.ini"] }\n'
+    )
+    (tmp_path / "plux.ini").write_text("[p]\nagw:default = m:a\nagw:legacy = m:b\n")
+    result = run(tmp_path, *ARGS)
+    assert result.exit_code == 0, result.output
+    assert (
+        (tmp_path / "plux.ini")
+        .read_text()
+        .startswith("[p]\nagw:default = m:a\nagw:legacy = m:b\n\n[svc.api.extensions]\n")
+    )

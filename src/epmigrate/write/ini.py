@@ -334,8 +334,12 @@ def _split_lines(body: str) -> tuple[list[str], list[str]]:
     return contents, eols
 
 
-def parse(text: str, *, path: str | None = None) -> Document:
+def parse(text: str, *, path: str | None = None, delimiters: str = "=:") -> Document:
     """Parse setup.cfg text into a :class:`Document`.
+
+    ``delimiters`` separate an option's name from its value: ``=`` and ``:``
+    as configparser's default (setup.cfg); ``=`` alone for the entry-points
+    files setuptools reads (``name:variant = value`` is one name there).
 
     Raises :class:`ParseError` (with ``path`` and the 1-based line) wherever
     configparser refuses the text: a line outside any section, an unclosed
@@ -386,7 +390,7 @@ def parse(text: str, *, path: str | None = None) -> Document:
             opt = None
             continue
         eq = stripped.find("=")
-        colon = stripped.find(":")
+        colon = stripped.find(":") if ":" in delimiters else -1
         delim = eq if colon < 0 or 0 <= eq < colon else colon
         if cur is None or delim < 0:
             raise _line_error(stripped, i, indent, cur, opt, path)

@@ -270,7 +270,9 @@ def add_to_entry_points_file(
     applies). New entries go after a group's last entry, a missing group at
     the end of the file.
     """
-    doc = parse(text, path=path)
+    # setuptools reads these files with delimiters=("=",) and
+    # interpolation on: a ':' belongs to the name.
+    doc = parse(text, path=path, delimiters="=")
     if "%" in text:
         _refuse_bad_interpolation(doc, path)
     newline = doc.newline()

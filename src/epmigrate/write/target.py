@@ -92,8 +92,19 @@ class Project:
 
     @property
     def is_poetry(self) -> bool:
+        """A Poetry project: ``[tool.poetry]``, no ``[project]``, poetry-core building it.
+
+        Without poetry's backend (no ``[build-system]`` means setuptools'
+        legacy one), the ``[tool.poetry]`` tables are read by nothing.
+        """
         tool = (self.pyproject or {}).get("tool", {})
-        return not self.has_project_table and "poetry" in tool
+        backend = (self.pyproject or {}).get("build-system", {}).get("build-backend", "")
+        return (
+            not self.has_project_table
+            and "poetry" in tool
+            and isinstance(backend, str)
+            and backend.startswith("poetry")
+        )
 
     @property
     def uses_pbr(self) -> bool:
@@ -129,6 +140,63 @@ def read_project(root: str) -> Project:
     return Project(root, pyproject, call, setup_py_text, doc, pyproject_text)
 
 
+_FIELD_OF_GROUP = {"console_scripts": "scripts", "gui_scripts": "gui-scripts"}
+"""The ``[project]`` field setuptools maps a group to (``entry-points`` for the others)."""
+
+
+def setuptools_drops(project: Project, groups: list[str]) -> str | None:
+    """Why setuptools drops every entry point of setup.cfg and setup.py, or ``None``.
+
+    With a ``[project]`` table, setuptools (69 and later) builds the entry
+    points from the ``entry-points``, ``scripts`` and ``gui-scripts`` fields:
+    as soon as one of them is set in pyproject.toml, or is given in setup.cfg
+    or setup.py (``groups``) without being listed in ``dynamic`` (it is then
+    reset to empty, with a ``_MissingDynamic`` warning), the result replaces
+    the entry points of setup.cfg and setup.py as a whole. So they are kept
+    only when each of the three fields is dynamic or given nowhere.
+    """
+    if not project.has_project_table:
+        return None
+    table = (project.pyproject or {}).get("project", {})
+    dynamic = set(table.get("dynamic", []) or ())
+    static = [f for f in ("entry-points", "scripts", "gui-scripts") if f in table]
+    if static:
+        return (
+            f"pyproject.toml sets [project] {', '.join(static)}, so setuptools builds the "
+            "entry points from pyproject.toml alone and drops those of setup.cfg and setup.py"
+        )
+    missing = sorted({_FIELD_OF_GROUP.get(g, "entry-points") for g in groups} - dynamic)
+    if missing:
+        return (
+            f"pyproject.toml has a [project] table whose dynamic does not list "
+            f"{' or '.join(repr(f) for f in missing)}, so setuptools (69 and later) resets "
+            "the entry points of setup.cfg and setup.py as a whole (a _MissingDynamic "
+            "warning): the wheel has none of them"
+        )
+    return None
+
+
+def setup_groups(project: Project) -> list[str]:
+    """The groups setup.cfg and a literal setup.py ``entry_points=`` declare."""
+    groups: list[str] = []
+    doc = project.setup_cfg
+    if doc is not None:
+        for section in setupcfg.ENTRY_POINT_SECTIONS:
+            sect = doc.section(section)
+            if sect is not None:
+                groups.extend(sect.options)
+    call = project.setup_call
+    if call is not None:
+        for keyword in call.keywords:
+            if keyword.arg == "entry_points" and isinstance(keyword.value, ast.Dict):
+                groups.extend(
+                    k.value
+                    for k in keyword.value.keys
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                )
+    return list(dict.fromkeys(groups))
+
+
 def choose(root: str) -> Target:
     """The file the build of the project in ``root`` reads entry points from."""
     project = read_project(root)
@@ -150,6 +218,17 @@ def choose(root: str) -> Target:
         if project.has_project_table
         else ""
     )
+    if project.has_project_table:
+        drops = setuptools_drops(project, setup_groups(project))
+        if drops is not None:
+            raise TargetError(
+                f"entry-points is dynamic in {project.path('pyproject.toml')}, yet {drops}; "
+                "no file of the project would carry a new entry point, so nothing was written",
+                path=project.path("pyproject.toml"),
+                hint="list 'entry-points', 'scripts' and 'gui-scripts' (those the project "
+                "uses) in [project] dynamic, or move every entry point into pyproject.toml "
+                "and take 'entry-points' out of dynamic; then run again",
+            )
     if project.has_project_table:
         named = _dynamic_file(project)
         if named is not None:
@@ -174,12 +253,25 @@ def choose(root: str) -> Target:
             "setup.cfg's entry points",
         )
     if project.setup_cfg is not None:
-        if project.uses_pbr:
+        doc = project.setup_cfg
+        if project.uses_pbr and (
+            doc.has_section("entry_points") or not doc.has_section("options.entry_points")
+        ):
             return Target(
                 project.path("setup.cfg"),
                 "setup.cfg",
                 f"{dynamic}a pbr project: pbr reads [entry_points] from setup.cfg",
                 "entry_points",
+            )
+        if project.uses_pbr:
+            # pbr 7 deprecates its own section for this one (pbr itself uses
+            # it); a new [entry_points] would replace what it declares.
+            return Target(
+                project.path("setup.cfg"),
+                "setup.cfg",
+                f"{dynamic}a pbr project whose setup.cfg declares its entry points in "
+                "[options.entry_points], which setuptools reads (and pbr 7 recommends)",
+                "options.entry_points",
             )
         named = _file_directive(project)
         if named is not None:
@@ -310,7 +402,14 @@ def setup_cfg_section(directory: str) -> str:
         if parent == here:
             return setupcfg.SETUPTOOLS_SECTION
         here = parent
-    return setupcfg.PBR_SECTION if read_project(here).uses_pbr else setupcfg.SETUPTOOLS_SECTION
+    project = read_project(here)
+    doc = project.setup_cfg
+    pbr_section = project.uses_pbr and (
+        doc is None
+        or doc.has_section(setupcfg.PBR_SECTION)
+        or not doc.has_section(setupcfg.SETUPTOOLS_SECTION)
+    )
+    return setupcfg.PBR_SECTION if pbr_section else setupcfg.SETUPTOOLS_SECTION
 
 
 def explicit(path: str, *, force: bool = False) -> Target:

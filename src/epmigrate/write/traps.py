@@ -25,7 +25,7 @@ import ast
 from epmigrate.model import Finding
 from epmigrate.scan import codes
 from epmigrate.write import setupcfg
-from epmigrate.write.target import read_project
+from epmigrate.write.target import read_project, setup_groups, setuptools_drops
 
 __all__ = ["find"]
 
@@ -61,24 +61,18 @@ def find(root: str) -> list[Finding]:
     pyproject = project.pyproject or {}
     backend = str(pyproject.get("build-system", {}).get("build-backend", "setuptools.build_meta"))
     setuptools_like = backend.startswith(_SETUPTOOLS_BACKENDS)
-    dynamic = set(pyproject.get("project", {}).get("dynamic", []) or ())
-    has_project = project.has_project_table
+
+    drops = setuptools_drops(project, setup_groups(project)) if setuptools_like else None
 
     def ignored(groups: list[str]) -> list[str]:
-        """The groups of ``groups`` the build drops."""
-        if not setuptools_like:
-            return groups
-        if not has_project:
-            return []
-        return [g for g in groups if _DYNAMIC_FIELD.get(g, "entry-points") not in dynamic]
+        """The groups of ``groups`` the build drops: all of them, or none."""
+        return groups if not setuptools_like or drops is not None else []
 
     def why() -> str:
         if not setuptools_like:
             return f"the build backend {backend} reads neither setup.cfg nor setup.py"
-        return (
-            "pyproject.toml has a [project] table that does not list them in dynamic, so "
-            "setuptools (69 and later) drops them: the wheel has none of them"
-        )
+        assert drops is not None
+        return drops
 
     doc = project.setup_cfg
     cfg_path = project.path("setup.cfg")
@@ -99,19 +93,20 @@ def find(root: str) -> list[Finding]:
                     )
                 )
             lost = ignored(groups)
-            if section == setupcfg.SETUPTOOLS_SECTION and not lost:
-                value = doc.get("options", "entry_points")
-                if value is not None and value.strip().startswith("file:"):
-                    lost = groups
+            directive = doc.get("options", "entry_points")
             if lost:
                 reason = why()
-                if lost == groups and section == setupcfg.SETUPTOOLS_SECTION:
-                    value = doc.get("options", "entry_points")
-                    if value is not None and value.strip().startswith("file:"):
-                        reason = (
-                            f"[options] entry_points = {value.strip()} makes setuptools read "
-                            "the entry points from that file instead"
-                        )
+            elif (
+                section == setupcfg.SETUPTOOLS_SECTION
+                and directive is not None
+                and directive.strip().startswith("file:")
+            ):
+                lost = groups
+                reason = (
+                    f"[options] entry_points = {directive.strip()} makes setuptools read "
+                    "the entry points from that file instead"
+                )
+            if lost:
                 out.append(
                     codes.finding(
                         codes.IGNORED_ENTRY_POINTS,
