@@ -524,4 +524,65 @@ def test_entry_points_passed_through_kwargs_make_setup_py_the_target(tmp_path: P
     )
     chosen = target.choose(str(tmp_path))
     assert chosen.kind == "setup.py"
-    assert "passes entry_points to setup() through **kwargs (set on line 3)" in chosen.reason
+    assert "passes entry_points to setup() through **kwargs (set on line 5)" in chosen.reason
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            # pyflakes 4.1.0: one of two dicts, picked by whether setuptools imports.
+            "try:\n    from setuptools import setup\nexcept ImportError:\n"
+            "    from distutils.core import setup\n    extra = {'scripts': ['bin/x']}\n"
+            "else:\n    extra = {\n        'entry_points': {\n"
+            "            'console_scripts': ['x = x:main'],\n        },\n    }\n\n"
+            "setup(name='x', **extra)\n",
+            "try:\n    from setuptools import setup\nexcept ImportError:\n"
+            "    from distutils.core import setup\n    extra = {'scripts': ['bin/x']}\n"
+            "else:\n    extra = {\n        'entry_points': {\n"
+            "            'console_scripts': ['x = x:main'],\n"
+            "            'g': [\n                'a = m:A'\n            ],\n        },\n    }\n\n"
+            "setup(name='x', **extra)\n",
+            id="**extra dict",
+        ),
+        pytest.param(
+            # youtube-dl 2021.12.17: params['entry_points'] = {...}.
+            "from setuptools import setup\nparams = {}\n"
+            "params['entry_points'] = {'console_scripts': ['y = y:main']}\nsetup(**params)\n",
+            "from setuptools import setup\nparams = {}\n"
+            "params['entry_points'] = {'console_scripts': ['y = y:main'], 'g': ['a = m:A']}\n"
+            "setup(**params)\n",
+            id="params subscript",
+        ),
+        pytest.param(
+            # Paste 3.10.1: the entry points as entry_points.txt text.
+            'from setuptools import setup\nsetup(\n    entry_points="""\n'
+            '      [p.app]\n      main = p:main\n      """,\n)\n',
+            'from setuptools import setup\nsetup(\n    entry_points="""\n'
+            "      [p.app]\n      main = p:main\n\n      [g]\n      a = m:A\n"
+            '      """,\n)\n',
+            id="a string",
+        ),
+        pytest.param(
+            # nltk 3.10.4: a module-level string bound once.
+            'from setuptools import setup\nEPS = """\n[console_scripts]\nn=n.cli:cli\n"""\n'
+            "setup(entry_points=EPS)\n",
+            'from setuptools import setup\nEPS = """\n[console_scripts]\nn=n.cli:cli\n\n'
+            '[g]\na = m:A\n"""\nsetup(entry_points=EPS)\n',
+            id="a name bound to a string",
+        ),
+    ],
+)
+def test_entry_points_reaching_setup_another_way(before: str, after: str) -> None:
+    result = add_entry_points(before, [ep("g", "a", "m:A")], path="setup.py")
+    assert result.text == after
+    ast.parse(result.text)
+    again = add_entry_points(result.text, [ep("g", "a", "m:A")], path="setup.py")
+    assert not again.changed
+
+
+def test_a_string_with_escapes_is_refused() -> None:
+    text = "from setuptools import setup\nsetup(entry_points='[c]\\na = b:c\\n')\n"
+    with pytest.raises(TargetError) as info:
+        add_entry_points(text, [ep("g", "a", "m:A")], path="setup.py")
+    assert "is a string with escapes or a prefix" in str(info.value)

@@ -34,6 +34,7 @@ __all__ = [
     "SetupCall",
     "SetupCalls",
     "built_groups",
+    "dict_entry_points",
     "existing_entry_points",
     "find_setup_call",
     "literal_entry_points",
@@ -282,12 +283,19 @@ def literal_entry_points(parsed: SetupCalls) -> dict[str, dict[str, Existing]]:
     found = parsed.found
     if not found or found[0].arg is None or not isinstance(found[0].arg.value, cst.Dict):
         return {}
+    return dict_entry_points(found[0].arg.value, parsed.lines)
+
+
+def dict_entry_points(
+    node: cst.Dict, lines: dict[int, int] | None = None
+) -> dict[str, dict[str, Existing]]:
+    """The literal groups of an ``entry_points`` dict, by group (``lines``: by ``id()``)."""
     out: dict[str, dict[str, Existing]] = {}
-    for element in found[0].arg.value.elements:
+    for element in node.elements:
         if isinstance(element, cst.DictElement):
             group = string_value(element.key)
             if group is not None and _group_value_literal(element.value):
-                out[group] = _group_entries(element.value, parsed.lines)
+                out[group] = _group_entries(element.value, lines or {})
     return out
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "entry_points_through_kwargs",
     "first_setup_call",
     "indent_unit",
+    "kwargs_entry_points",
     "line_starts",
     "nesting_guard",
     "offset_of",
@@ -187,54 +188,71 @@ def passes_entry_points(call: ast.Call) -> bool:
     return any(keyword.arg == "entry_points" for keyword in call.keywords)
 
 
-def entry_points_through_kwargs(text: str, call: ast.Call) -> int | None:
-    """The line where ``entry_points`` is put into a ``**NAME`` that ``call`` unpacks.
+def kwargs_entry_points(tree: ast.Module, call: ast.Call) -> list[ast.expr]:
+    """Every value given to ``entry_points`` in a ``**NAME`` that ``call`` unpacks.
 
-    Found when the file binds NAME to a dict display with an
+    Found where the file binds NAME to a dict display with an
     ``'entry_points'`` key or to ``dict(..., entry_points=...)``, assigns
     ``NAME['entry_points']``, or calls ``NAME.update(entry_points=...)``
     (coverage's setup.py builds ``setup_args = dict(...)`` and calls
-    ``setup(**setup_args)``); ``None`` otherwise.
+    ``setup(**setup_args)``; pyflakes and pss pick one of two dicts by
+    whether setuptools imports), in source order.
     """
     names = {
         kw.value.id for kw in call.keywords if kw.arg is None and isinstance(kw.value, ast.Name)
     }
+    found: list[ast.expr] = []
     if not names:
-        return None
-    tree = parse_quietly(strip_bom(text)[1])
+        return found
 
-    def carries(value: ast.expr) -> bool:
+    def carried(value: ast.expr) -> ast.expr | None:
         if isinstance(value, ast.Dict):
-            return any(
-                isinstance(k, ast.Constant) and k.value == "entry_points" for k in value.keys
-            )
+            for key, item in zip(value.keys, value.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "entry_points":
+                    return item
         if isinstance(value, ast.Call):
-            return any(kw.arg == "entry_points" for kw in value.keywords) or any(
-                carries(a) for a in value.args
-            )
-        return False
+            for kw in value.keywords:
+                if kw.arg == "entry_points":
+                    return kw.value
+            for arg in value.args:
+                inner = carried(arg)
+                if inner is not None:
+                    return inner
+        return None
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                if isinstance(target, ast.Name) and target.id in names and carries(node.value):
-                    return node.lineno
-                if (
+                if isinstance(target, ast.Name) and target.id in names:
+                    inner = carried(node.value)
+                    if inner is not None:
+                        found.append(inner)
+                elif (
                     isinstance(target, ast.Subscript)
                     and isinstance(target.value, ast.Name)
                     and target.value.id in names
                     and isinstance(target.slice, ast.Constant)
                     and target.slice.value == "entry_points"
                 ):
-                    return node.lineno
-        if (
+                    found.append(node.value)
+        elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr == "update"
             and isinstance(node.func.value, ast.Name)
             and node.func.value.id in names
-            and carries(node)
         ):
-            return node.lineno
-    return None
+            inner = carried(node)
+            if inner is not None:
+                found.append(inner)
+    found.sort(key=lambda v: (v.lineno, v.col_offset))
+    return found
+
+
+def entry_points_through_kwargs(text: str, call: ast.Call) -> int | None:
+    """The first line where ``entry_points`` is put into a ``**NAME`` that ``call`` unpacks."""
+    if not any(kw.arg is None for kw in call.keywords):
+        return None
+    values = kwargs_entry_points(parse_quietly(strip_bom(text)[1]), call)
+    return values[0].lineno if values else None

@@ -304,13 +304,17 @@ def add_to_entry_points_file(
         if plan.add:
             after.setdefault(sect.end, []).extend(s.line for s in plan.add)
     if new_groups:
-        last = len(doc.lines) - 1
+        # After the last section's last line (blank lines and what closes a
+        # string holding the text stay last), indented like its header.
+        sections = doc.all_sections()[1:]
+        last = max((sect.end for sect in sections), default=len(doc.lines) - 1)
+        indent = doc.indent(sections[-1].header) if sections else ""
         block: list[str] = []
         for plan in new_groups:
             if block or (last >= 0 and doc.lines[last].strip()):
                 block.append("")
-            block.append(f"[{plan.group}]")
-            block.extend(s.line for s in plan.add)
+            block.append(f"{indent}[{plan.group}]")
+            block.extend(indent + s.line for s in plan.add)
         after.setdefault(last, []).extend(block)
     new_text = doc.render_edited(replaced, after, newline) if replaced or after else text
     return EditResult(text, new_text, tuple(plans), target="[GROUP] sections")

@@ -20,6 +20,7 @@ and a trailing comma when the list has one.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 
 import libcst as cst
@@ -31,13 +32,22 @@ from epmigrate.write.merge import EditResult, MergePlan, group_by, plan_merge
 from epmigrate.write.setup_call import (
     SetupCall,
     built_groups,
+    dict_entry_points,
     existing_entry_points,
     find_setup_call,
     literal_entry_points,
     read_setup_calls,
     string_value,
 )
-from epmigrate.write.setup_source import SETUP_PY, nesting_guard
+from epmigrate.write.setup_source import (
+    SETUP_PY,
+    kwargs_entry_points,
+    line_starts,
+    nesting_guard,
+    offset_of,
+    parse_python,
+    setup_calls,
+)
 from epmigrate.write.setuppy_layout import (
     Spelling,
     append_in_layout,
@@ -72,7 +82,7 @@ class _SetupCallRewriter(cst.CSTTransformer):
             for plan in plans
         ]
 
-    def _edit_dict(self, node: cst.Dict, quote: str) -> cst.Dict:
+    def edit_dict(self, node: cst.Dict, quote: str) -> cst.Dict:
         how = spelling_of(node, quote)
         elements: list[cst.DictElement] = []
         seen: set[str] = set()
@@ -175,7 +185,7 @@ class _SetupCallRewriter(cst.CSTTransformer):
             if arg.keyword is not None and arg.keyword.value == "entry_points":
                 value = cst.ensure_type(arg.value, cst.Dict)
                 args = list(updated_node.args)
-                args[i] = arg.with_changes(value=self._edit_dict(value, quote_of(updated_node)))
+                args[i] = arg.with_changes(value=self.edit_dict(value, quote_of(updated_node)))
                 return updated_node.with_changes(args=args)
         return self._add_arg(updated_node)
 
@@ -251,6 +261,9 @@ def _add(
         )
     call = found[0]
     if call.info.has_entry_points and not call.info.literal:
+        text_value = _string_value(body, path)
+        if text_value is not None:
+            return _add_to_string(bom, body, name, text_value, specs, replace, path)
         expression = call.info.expression or ""
         shown = expression if len(expression) <= 60 and "\n" not in expression else "not literal"
         raise TargetError(
@@ -262,6 +275,11 @@ def _add(
             + _dict_items_to_add_by_hand(specs),
         )
     if call.info.star_kwargs_line is not None:
+        carried = _kwargs_dict(body, path)
+        if carried is not None:
+            return _add_to_kwargs_dict(
+                bom, body, name, carried, parsed.indent, specs, replace, path
+            )
         raise TargetError(
             f"setup() in {name} takes **kwargs, which may hold entry_points, so epmigrate "
             "cannot add entry_points= safely",
@@ -297,4 +315,151 @@ def _add(
         text=bom + new_body,
         plans=plans,
         target=f"{name} setup(entry_points=...)",
+    )
+
+
+def _kwargs_dict(body: str, path: str | None) -> ast.Dict | None:
+    """The one literal dict that reaches setup() as ``entry_points`` through ``**NAME``.
+
+    ``None`` unless exactly one value is put there and it is a dict display
+    with string keys (pyflakes' ``extra = {..., 'entry_points': {...}}``,
+    youtube-dl's ``params['entry_points'] = {...}``).
+    """
+    tree = parse_python(body, path)
+    calls = setup_calls(tree)
+    values = kwargs_entry_points(tree, calls[0]) if len(calls) == 1 else []
+    if len(values) != 1 or not isinstance(values[0], ast.Dict):
+        return None
+    value = values[0]
+    keys_ok = all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys)
+    return value if keys_ok and value.keys else None
+
+
+def _add_to_kwargs_dict(
+    bom: str,
+    body: str,
+    name: str,
+    value: ast.Dict,
+    unit: str,
+    specs: Sequence[EntryPointSpec],
+    replace: bool,
+    path: str | None,
+) -> EditResult:
+    """Add ``specs`` to the dict ``value`` of ``body``, the ``entry_points`` of ``**NAME``."""
+    assert value.end_lineno is not None and value.end_col_offset is not None
+    starts = line_starts(body)
+    start = offset_of(body, starts, value.lineno, value.col_offset)
+    end = offset_of(body, starts, value.end_lineno, value.end_col_offset)
+    node = cst.ensure_type(cst.parse_expression(body[start:end]), cst.Dict)
+    built = built_groups(node)
+    for group in group_by(specs):
+        if group in built:
+            raise TargetError(
+                f"group {group!r} of the entry_points that setup() gets through **kwargs in "
+                f"{name} is built by code, so epmigrate cannot add to it",
+                path=path,
+                line=value.lineno,
+                hint="add these entries by hand where it is built:\n"
+                + _dict_items_to_add_by_hand(specs),
+            )
+    existing = dict_entry_points(node)
+    plans = tuple(
+        plan_merge(group, existing.get(group, {}), wanted, replace=replace, path=path)
+        for group, wanted in group_by(specs).items()
+    )
+    new_body = body
+    if any(p.changes for p in plans):
+        rewriter = _SetupCallRewriter(cst.Call(func=cst.Name("setup")), plans, unit)
+        edited = rewriter.edit_dict(node, quote_of(node))
+        new_body = body[:start] + cst.Module(body=[]).code_for_node(edited) + body[end:]
+    return EditResult(
+        original=bom + body,
+        text=bom + new_body,
+        plans=plans,
+        target=f"{name} entry_points (through setup(**kwargs), line {value.lineno})",
+    )
+
+
+def _string_value(body: str, path: str | None) -> ast.Constant | None:
+    """The string literal that is setup()'s ``entry_points``, in entry_points.txt form.
+
+    setuptools takes ``entry_points`` as INI text too (Paste's
+    ``entry_points=\"\"\"...\"\"\"``); the string may be the argument itself or
+    a module-level name bound once (nltk's ``entry_points=console_scripts``).
+    ``None`` for anything else.
+    """
+    tree = parse_python(body, path)
+    calls = setup_calls(tree)
+    if len(calls) != 1:
+        return None
+    value = next((k.value for k in calls[0].keywords if k.arg == "entry_points"), None)
+    if isinstance(value, ast.Name):
+        bound = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign)
+            and any(
+                isinstance(t, ast.Name) and t.id == value.id
+                for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            )
+        ]
+        top = [n for n in bound if n in tree.body and isinstance(n, ast.Assign)]
+        value = top[0].value if len(bound) == 1 and len(top) == 1 else None
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value
+    return None
+
+
+def _add_to_string(
+    bom: str,
+    body: str,
+    name: str,
+    value: ast.Constant,
+    specs: Sequence[EntryPointSpec],
+    replace: bool,
+    path: str | None,
+) -> EditResult:
+    """Add ``specs`` to the entry_points.txt text of a string literal, in place."""
+    from epmigrate.write.setupcfg import add_to_entry_points_file
+
+    assert value.end_lineno is not None and value.end_col_offset is not None
+    starts = line_starts(body)
+    start = offset_of(body, starts, value.lineno, value.col_offset)
+    end = offset_of(body, starts, value.end_lineno, value.end_col_offset)
+    literal = body[start:end]
+    node = cst.parse_expression(literal)
+    text = value.value
+    assert isinstance(text, str)
+    plain = (
+        isinstance(node, cst.SimpleString)
+        and not node.prefix
+        and literal[len(node.quote) : -len(node.quote)] == text
+    )
+    if not plain:
+        raise TargetError(
+            f"entry_points= in {name} is a string with escapes or a prefix "
+            f"({_shorten(literal)}), so epmigrate cannot add to it",
+            path=path,
+            line=value.lineno,
+            hint="add these entries by hand to that string, one [GROUP] section per group:\n"
+            + "\n".join(
+                f"    [{g}]\n" + "\n".join(f"    {s.line}" for s in w)
+                for g, w in group_by(specs).items()
+            ),
+        )
+    assert isinstance(node, cst.SimpleString)
+    edit = add_to_entry_points_file(text, specs, replace=replace, path=path)
+    quote = node.quote
+    if any(quote[0] in spec.line or "\\" in spec.line for spec in specs):
+        raise TargetError(
+            f"the entries cannot be written inside the {quote} string of entry_points= in {name}",
+            path=path,
+            line=value.lineno,
+        )
+    new_body = body[:start] + quote + edit.text + quote + body[end:] if edit.changed else body
+    return EditResult(
+        original=bom + body,
+        text=bom + new_body,
+        plans=edit.plans,
+        target=f"{name} entry_points string (line {value.lineno})",
     )
