@@ -586,3 +586,19 @@ def test_a_string_with_escapes_is_refused() -> None:
     with pytest.raises(TargetError) as info:
         add_entry_points(text, [ep("g", "a", "m:A")], path="setup.py")
     assert "is a string with escapes or a prefix" in str(info.value)
+
+
+def test_one_kwargs_dict_reaching_two_setup_calls() -> None:
+    # coverage 7.18.0: setup(**setup_args) in a try, and again in its except.
+    text = (
+        "from setuptools import setup\n"
+        "setup_args = dict(\n    name='c',\n    entry_points={\n"
+        "        'console_scripts': [f'c{V} = c:main'],\n    },\n)\n"
+        "try:\n    setup(**setup_args)\nexcept Exception:\n    setup(**setup_args)\n"
+    )
+    result = add_entry_points(text, [ep("g", "a", "m:A")], path="setup.py")
+    assert result.text == text.replace(
+        "        'console_scripts': [f'c{V} = c:main'],\n",
+        "        'console_scripts': [f'c{V} = c:main'],\n        'g': [\n"
+        "            'a = m:A'\n        ],\n",
+    )

@@ -250,6 +250,14 @@ def _add(
             "or to pyproject.toml [project.entry-points]",
         )
     if len(found) > 1:
+        if all(f.info.star_kwargs_line is not None for f in found):
+            # coverage's setup.py: the same setup(**setup_args) twice, in a
+            # try and its except; one dict reaches both.
+            carried = _kwargs_dict(body, path)
+            if carried is not None:
+                return _add_to_kwargs_dict(
+                    bom, body, name, carried, parsed.indent, specs, replace, path
+                )
         raise TargetError(
             f"{name} calls setup() {len(found)} times (lines "
             + ", ".join(str(f.info.line) for f in found)
@@ -321,13 +329,14 @@ def _add(
 def _kwargs_dict(body: str, path: str | None) -> ast.Dict | None:
     """The one literal dict that reaches setup() as ``entry_points`` through ``**NAME``.
 
-    ``None`` unless exactly one value is put there and it is a dict display
+    ``None`` unless exactly one value is put there (for every setup() call
+    of the file, when there are several) and it is a dict display
     with string keys (pyflakes' ``extra = {..., 'entry_points': {...}}``,
     youtube-dl's ``params['entry_points'] = {...}``).
     """
     tree = parse_python(body, path)
-    calls = setup_calls(tree)
-    values = kwargs_entry_points(tree, calls[0]) if len(calls) == 1 else []
+    by_node = {id(v): v for call in setup_calls(tree) for v in kwargs_entry_points(tree, call)}
+    values = list(by_node.values())
     if len(values) != 1 or not isinstance(values[0], ast.Dict):
         return None
     value = values[0]
