@@ -307,7 +307,8 @@ def main() -> None:
 def table(rows: list[dict[str, Any]]) -> None:
     kinds = sorted({r["kind"] for r in rows})
     print(
-        f"\n{'kind':22} {'projects':>8} {'build':>6} {'ok':>4} {'failed':>6} {'ratio median':>13}"
+        f"\n{'kind':22} {'projects':>8} {'build':>6} {'ok':>4} {'refused':>7} {'failed':>6} "
+        f"{'ratio median':>13}"
     )
     for kind in [*kinds, "all"]:
         sel = [r for r in rows if kind in ("all", r["kind"])]

@@ -5,12 +5,12 @@ write`` (and naming the cause of a difference that ``write --metadata``
 finds). Each is a finding with a code of its own (docs/scan-json.md):
 
 - EPM301: entry points in a file the build ignores. setuptools (since 69)
-  drops the entry points of setup.cfg and setup.py once pyproject.toml has a
-  ``[project]`` table that does not list them in ``dynamic``
-  (``entry-points`` for the groups, ``scripts`` for ``console_scripts``,
-  ``gui-scripts`` for ``gui_scripts``); the build succeeds and the wheel has
-  none of them. Backends other than setuptools and pbr never read setup.cfg
-  or setup.py.
+  drops every entry point of setup.cfg and setup.py once pyproject.toml has
+  a ``[project]`` table, unless each of ``entry-points``, ``scripts`` and
+  ``gui-scripts`` is dynamic or given nowhere
+  (:func:`epmigrate.write.target.setuptools_drops`); the build succeeds and
+  the wheel has none of them. Backends other than setuptools and pbr never
+  read setup.cfg or setup.py.
 - EPM302: ``[options] entry_points = file: ...``: setuptools reads the named
   files (``entry_points.txt`` layout) and ignores ``[options.entry_points]``.
 - EPM303: pbr's ``[entry_points]``, deprecated by pbr 7.0 (2025-08).
