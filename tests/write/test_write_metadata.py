@@ -250,3 +250,20 @@ def test_a_hook_without_entry_points_txt_is_answered_by_the_wheel(tmp_path: Path
     assert meta["ok"] is True
     assert meta["read_from"] == ["wheel", "wheel"]
     assert [e["name"] for e in meta["after"]] == ["alpha", "beta"]
+
+
+def test_a_copy_without_entry_points_is_read_from_its_metadata(tmp_path: Path) -> None:
+    # setuptools writes no entry_points.txt for a project without entry
+    # points; the copy with the change has one, so no wheel is built.
+    make_service(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        SETUPTOOLS_PYPROJECT.replace('[project.entry-points."svc.api.extensions"]\n', "").replace(
+            'old = "svc.old:Old"\n', ""
+        )
+    )
+    result = run(tmp_path, *ARGS, "--metadata", "--no-isolation", "--check", "--format", "json")
+    assert result.exit_code == 1, result.output  # --check: the file would change
+    meta = as_json(result)["metadata"]
+    assert meta["ok"] is True
+    assert meta["read_from"] == ["metadata", "metadata"]
+    assert meta["before"] == []

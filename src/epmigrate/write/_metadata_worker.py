@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,28 +106,60 @@ def _entry_points(metadata_dir: str) -> list[list[str]]:
     return [[ep.group, ep.name, ep.value] for ep in dist.entry_points]
 
 
-def _metadata(builder: Any, out: str) -> dict[str, Any]:
-    """The entry points the backend gives the tree of ``builder``, and where they came from.
+@dataclass
+class _Built:
+    """The metadata of one tree: the builder, the ``.dist-info`` and where it came from."""
 
-    ``prepare_metadata_for_build_wheel`` first; when its ``.dist-info`` has no
-    ``entry_points.txt`` (hatchling's hook writes only ``METADATA``, and a
-    backend may leave out a file with nothing in it), the wheel is built and
-    its ``entry_points.txt`` read: the wheel is what gets installed.
-    """
+    builder: Any
+    out: str
+    path: str
+    seconds: float
+    source: str = "metadata"
+
+    @property
+    def has_entry_points_file(self) -> bool:
+        return os.path.exists(os.path.join(self.path, "entry_points.txt"))
+
+    def from_wheel(self) -> _Built:
+        """The wheel's ``.dist-info`` instead (the wheel is what gets installed)."""
+        start = time.perf_counter()
+        try:
+            path = _wheel_metadata(self.builder, os.path.join(self.out, "wheel"), self.path)
+        except Exception as exc:
+            raise StageError("hook", _describe(exc), _output(exc)) from exc
+        seconds = self.seconds + time.perf_counter() - start
+        return _Built(self.builder, self.out, path, seconds, "wheel")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entry_points": _entry_points(self.path),
+            "seconds": self.seconds,
+            "source": self.source,
+        }
+
+
+def _metadata(builder: Any, out: str) -> _Built:
+    """``prepare_metadata_for_build_wheel`` on the tree of ``builder``."""
     start = time.perf_counter()
-    source = "metadata"
     try:
         path = builder.metadata_path(os.path.join(out, "metadata"))
-        if not os.path.exists(os.path.join(path, "entry_points.txt")):
-            source = "wheel"
-            path = _wheel_metadata(builder, os.path.join(out, "wheel"), path)
     except Exception as exc:
         raise StageError("hook", _describe(exc), _output(exc)) from exc
-    return {
-        "entry_points": _entry_points(path),
-        "seconds": time.perf_counter() - start,
-        "source": source,
-    }
+    return _Built(builder, out, path, time.perf_counter() - start)
+
+
+def _answers(built: list[_Built], pool: ThreadPoolExecutor) -> list[dict[str, Any]]:
+    """The entry points of each tree, from the wheels when no metadata has the file.
+
+    A backend that writes ``entry_points.txt`` into the prepared metadata
+    writes it for the tree with the planned entries; setuptools leaves it
+    out of a tree that has none, which is then no entry point. When no tree
+    has the file (hatchling's hook writes only ``METADATA``; a backend
+    without the hook), the wheels are built and read.
+    """
+    if not any(b.has_entry_points_file for b in built):
+        built = list(pool.map(_Built.from_wheel, built))
+    return [b.to_json() for b in built]
 
 
 def _wheel_metadata(builder: Any, out: str, metadata_dir: str) -> str:
@@ -179,7 +212,7 @@ class _Env:
             self.installed |= wanted
 
 
-def _tree(shared: _Env, tree: str, out: str) -> dict[str, Any]:
+def _tree(shared: _Env, tree: str, out: str) -> _Built:
     """The metadata of one tree: its extra requirements installed, then the hook."""
     builder = shared.builder(tree)
     if shared.env is not None:
@@ -248,7 +281,7 @@ def run(request: Mapping[str, Any], after: Callable[[], str | None]) -> dict[str
                 early.cancel()
                 return answer
             late = pool.submit(_tree, shared, tree, os.path.join(out, "1"))
-            answer["trees"] = [early.result(), late.result()]
+            answer["trees"] = _answers([early.result(), late.result()], pool)
     except StageError as exc:
         answer["error"] = {"stage": exc.stage, "message": exc.message, "output": exc.output}
     finally:
