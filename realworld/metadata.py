@@ -227,7 +227,7 @@ def run_one(spec: dict[str, Any], work: Path) -> dict[str, Any]:
         tool_before_matches=sorted(map(tuple, before))
         == sorted((e["group"], e["name"], e["value"]) for e in meta.get("before", [])),
         seconds=round(seconds, 2),
-        hook_seconds=round(baseline, 2),
+        hook_seconds=round(baseline, 2) if baseline == baseline else None,
         ratio=round(seconds / baseline, 3) if baseline == baseline and baseline else None,
     )
     expected = sorted(map(tuple, [*before, planned]))
