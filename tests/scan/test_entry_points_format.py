@@ -63,7 +63,11 @@ def test_src_layout_finds_the_project(tmp_path: Path) -> None:
 
 
 def test_poetry_plugins(tmp_path: Path) -> None:
-    poetry = '[tool.poetry]\nname = "svc"\n'
+    # A Poetry project: poetry-core builds it (without it, nothing reads [tool.poetry]).
+    poetry = (
+        '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'
+        '\n[tool.poetry]\nname = "svc"\n'
+    )
     ext = make_project(tmp_path, ("pyproject.toml", poetry))
     _, rest = scan_snippet(ext)
     data = tomllib.loads(poetry + "\n" + rest)
