@@ -6,7 +6,8 @@ It reads ``[project]`` like any backend and, for the tests, ``[tool.inline]``:
 ``fail`` to raise with that message, ``own-table = true`` to read entry points
 from ``[tool.inline.entry-points]`` only, as a backend with a table of its own,
 ``metadata-only = true`` to leave entry_points.txt out of the prepared
-metadata (as hatchling does) and put it in the wheel only.
+metadata (as hatchling does) and put it in the wheel only, ``fail-requires``
+to raise from get_requires_for_build_wheel.
 """
 
 import os
@@ -19,6 +20,13 @@ import tomllib
 def _config():
     with open("pyproject.toml", "rb") as fh:
         return tomllib.load(fh)
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    message = _config().get("tool", {}).get("inline", {}).get("fail-requires")
+    if message:
+        raise RuntimeError(message)
+    return []
 
 
 def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):

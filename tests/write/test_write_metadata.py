@@ -267,3 +267,15 @@ def test_a_copy_without_entry_points_is_read_from_its_metadata(tmp_path: Path) -
     assert meta["ok"] is True
     assert meta["read_from"] == ["metadata", "metadata"]
     assert meta["before"] == []
+
+
+def test_a_failing_requirements_hook_stops_both_copies(tmp_path: Path) -> None:
+    # The copy with the change waits for the first copy's requirements: a
+    # failure there must end the run, not leave it waiting.
+    inline_project(tmp_path, '\n[tool.inline]\nfail-requires = "cannot tell"\n')
+    start = time.monotonic()
+    result = run(tmp_path, *ARGS, "--metadata", "--timeout", "60")
+    assert result.exit_code == 1
+    assert time.monotonic() - start < 30
+    assert "failed installing its build requirements" in result.stderr
+    assert "RuntimeError: cannot tell" in result.stderr

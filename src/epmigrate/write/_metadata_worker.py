@@ -194,6 +194,8 @@ class _Env:
         self.env = env
         self.installed: set[str] = set()
         self.lock = threading.Lock()
+        self.requirements_ready = threading.Event()
+        """Set once the first tree's extra requirements are installed."""
 
     def builder(self, tree: str) -> Any:
         if self.env is None:
@@ -212,11 +214,24 @@ class _Env:
             self.installed |= wanted
 
 
-def _tree(shared: _Env, tree: str, out: str) -> _Built:
-    """The metadata of one tree: its extra requirements installed, then the hook."""
+def _tree(shared: _Env, tree: str, out: str, *, requires: bool = True) -> _Built:
+    """The metadata of one tree: its extra requirements installed, then the hook.
+
+    Without ``requires`` the tree's ``get_requires_for_build_wheel`` is not
+    asked: the copy with the change differs from the other copy only in its
+    entry points, which no backend's requirements depend on.
+    """
     builder = shared.builder(tree)
     if shared.env is not None:
-        shared.install(_requires(builder), "requirements")
+        if requires:
+            try:
+                shared.install(_requires(builder), "requirements")
+            finally:
+                # Set on failure too: the waiting tree then runs, and the
+                # failure is reported from the tree that had it.
+                shared.requirements_ready.set()
+        else:
+            shared.requirements_ready.wait()
         return _metadata(builder, out)
     # As build.util does: no dependency check first (it costs a hook call);
     # a failing hook is explained by one.
@@ -280,7 +295,7 @@ def run(request: Mapping[str, Any], after: Callable[[], str | None]) -> dict[str
             if tree is None:
                 early.cancel()
                 return answer
-            late = pool.submit(_tree, shared, tree, os.path.join(out, "1"))
+            late = pool.submit(_tree, shared, tree, os.path.join(out, "1"), requires=False)
             answer["trees"] = _answers([early.result(), late.result()], pool)
     except StageError as exc:
         answer["error"] = {"stage": exc.stage, "message": exc.message, "output": exc.output}
