@@ -6,6 +6,7 @@ Domain errors (:class:`~epmigrate.errors.EpmigrateError`) become
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ __all__ = [
     "adopt_command",
     "cli",
     "main",
+    "move_command",
     "profiles_command",
     "scan_command",
     "scan_options",
@@ -870,6 +872,116 @@ def adopt_command(
             )
     if check and status == "change-due":
         sys.exit(1)
+
+
+@cli.command("move")
+@click.argument("project", default=".", type=click.Path(file_okay=False))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when a move is due (for CI).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the diff; write nothing.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format; json prints one document on stdout (docs/move.md).",
+)
+def move_command(project: str, check: bool, show_diff: bool, fmt: str) -> None:
+    """Move entry points (and setup.cfg metadata) of PROJECT into pyproject.toml.
+
+    Entry points of pbr's [entry_points], [options.entry_points] (or the file
+    of an 'entry_points = file:' directive) and a literal setup.py
+    entry_points= go to [project.scripts], [project.gui-scripts] and
+    [project.entry-points."group"], with their order and comments; the old
+    lines are taken out and the rest of each file is kept byte for byte.
+    Without a [project] table, one is written from setup.cfg [metadata]
+    (docs/move.md). PROJECT is the project's root [default: .].
+
+    Exit status: 0 moved or nothing to move, 1 error (or, with --check, a move
+    is due), 2 usage error.
+    """
+    import json
+
+    from epmigrate.move import commit, plan
+    from epmigrate.term import colour_on, coloured_diff
+
+    if check and show_diff:
+        raise UsageError("--check and --diff are exclusive: --check prints the diff too")
+    try:
+        move = plan(project)
+        if move.changed and not (check or show_diff):
+            move = commit(move)
+    except EpmigrateError as exc:
+        if fmt == "json":
+            error = {"message": exc.message, "path": exc.path, "line": exc.line, "hint": exc.hint}
+            click.echo(
+                json.dumps({"schema": 1, "project": project, "status": "error", "error": error})
+            )
+            sys.exit(1)
+        raise click.ClickException(str(exc)) from exc
+    if not move.changed:
+        status = "nothing-to-move"
+    elif check or show_diff:
+        status = "move-due"
+    else:
+        status = "moved"
+    if fmt == "json":
+        document = {
+            "schema": 1,
+            "project": project,
+            "status": status,
+            "project_table": move.project,
+            "entry_points": [
+                {
+                    "group": m.group,
+                    "name": m.name,
+                    "value": m.value,
+                    "from": m.source,
+                    "to": m.table,
+                }
+                for m in move.moved
+            ],
+            "metadata": list(move.metadata),
+            "dynamic": list(move.dynamic),
+            "files": [
+                {
+                    "path": os.path.relpath(f.path, move.root),
+                    "changed": f.changed,
+                    "created": f.snapshot is None,
+                }
+                for f in move.files
+            ],
+            "warnings": list(move.warnings),
+            "notes": list(move.notes),
+            "diff": move.diff(),
+        }
+        click.echo(json.dumps(document, indent=2))
+    else:
+        if move.changed and (check or show_diff):
+            click.echo(coloured_diff(move.diff(), colour_on()), nl=False)
+        for warning in move.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        for note in move.notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo(_move_summary(move, status), err=status != "moved")
+    if check and status == "move-due":
+        sys.exit(1)
+
+
+def _move_summary(move: Any, status: str) -> str:
+    if status == "nothing-to-move":
+        where = "in pyproject.toml [project] already" if move.project == "existing" else "none"
+        return f"nothing to move: the entry points are {where}"
+    verb = "would move" if status == "move-due" else "moved"
+    groups = len({m.group for m in move.moved})
+    text = f"{verb} {len(move.moved)} entry points in {groups} groups into pyproject.toml"
+    if move.project == "created":
+        text += f"; [project] written from {len(move.metadata)} setup.cfg values"
+        if move.dynamic:
+            text += f" (dynamic: {', '.join(move.dynamic)})"
+    if status == "move-due":
+        text += "; run 'epmigrate move' to write it"
+    return text
 
 
 @cli.command("verify")

@@ -51,6 +51,7 @@ __all__ = [
     "TEMP_SUFFIX",
     "Locked",
     "Snapshot",
+    "create_text",
     "following_links",
     "lock",
     "read_text",
@@ -477,6 +478,45 @@ def write_text(snapshot: Snapshot, text: str, *, force: bool = False) -> None:
         if current.data != snapshot.data:
             raise _changed(snapshot.path)
         replace_locked(held, current, text, force=force)
+
+
+def create_text(path: str, text: str) -> None:
+    """Create ``path`` with ``text``; refused when anything exists at ``path``.
+
+    The text goes to a temporary file beside it first, which is then linked
+    to ``path`` (a link never replaces an existing name, so a file that
+    appears in between is kept, and the write refused). The new file's mode
+    is 0666 less the umask, as any editor would create it.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(
+            dir=directory, prefix=f".{os.path.basename(path)}.", suffix=TEMP_SUFFIX
+        )
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fh.fileno(), 0o666 & ~umask)
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise WriteError(
+                f"{path} appeared while epmigrate was writing it; nothing was written there",
+                path=path,
+                hint="run the command again",
+            ) from None
+        except OSError as exc:
+            raise _write_error(path, exc) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    _fsync_directory(directory)
 
 
 def _changed(path: str) -> WriteError:

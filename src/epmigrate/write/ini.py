@@ -32,7 +32,7 @@ not read as part of the first line, as a ``utf-8-sig`` reader would.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from epmigrate.errors import ParseError
@@ -305,6 +305,19 @@ class Document:
                     out += (newline, line)
             prev = i + 1
         out += map(str.__add__, contents[prev:], eols[prev:])
+        return "".join(out)
+
+    def render_without(self, drop: Iterable[int]) -> str:
+        """The text without the lines at the indexes in ``drop``.
+
+        When the last line kept is the file's last line that had no line
+        ending, it keeps having none; when the dropped lines end the file, the
+        new last line keeps its own ending.
+        """
+        gone = set(drop)
+        contents, eols = self._contents, self._eols
+        out = [self._bom]
+        out += (contents[i] + eols[i] for i in range(len(contents)) if i not in gone)
         return "".join(out)
 
 
