@@ -32,6 +32,7 @@ SCRIPTS = (
     "startup.py",
     "process.py",
     "metadata.py",
+    "move.py",
 )
 
 

@@ -968,15 +968,22 @@ def move_command(project: str, check: bool, show_diff: bool, fmt: str) -> None:
         sys.exit(1)
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
 def _move_summary(move: Any, status: str) -> str:
     if status == "nothing-to-move":
         where = "in pyproject.toml [project] already" if move.project == "existing" else "none"
         return f"nothing to move: the entry points are {where}"
     verb = "would move" if status == "move-due" else "moved"
     groups = len({m.group for m in move.moved})
-    text = f"{verb} {len(move.moved)} entry points in {groups} groups into pyproject.toml"
+    text = (
+        f"{verb} {_count(len(move.moved), 'entry point')} in {_count(groups, 'group')} "
+        "into pyproject.toml"
+    )
     if move.project == "created":
-        text += f"; [project] written from {len(move.metadata)} setup.cfg values"
+        text += f"; [project] written from {_count(len(move.metadata), 'setup.cfg value')}"
         if move.dynamic:
             text += f" (dynamic: {', '.join(move.dynamic)})"
     if status == "move-due":

@@ -449,7 +449,7 @@ def test_check_exits_1_with_the_diff_and_writes_nothing(tmp_path: Path) -> None:
     code, out, err = run(root, "--check")
     assert code == 1
     assert "+[project.entry-points.g]\n" in out and "-[options.entry_points]\n" in out
-    assert "would move 1 entry points in 1 groups" in err
+    assert "would move 1 entry point in 1 group" in err
     assert (root / "setup.cfg").read_text() == "[options.entry_points]\ng =\n    a = m:A\n"
     code, out, _ = run(root, "--diff")
     assert code == 0 and "+[project.entry-points.g]" in out

@@ -24,10 +24,13 @@ _ESCAPES = {
     "\r": "\\r",
 }
 _INDENT = "    "
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
 
 
 def string(value: str) -> str:
     """``value`` as a TOML basic string."""
+    if not _NEEDS_ESCAPE.search(value):
+        return f'"{value}"'
     out = ['"']
     for ch in value:
         if ch in _ESCAPES:

@@ -35,9 +35,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 from epmigrate.errors import ParseError
-from epmigrate.write.merge import Existing
 from epmigrate.write.text import BOM
+
+if TYPE_CHECKING:
+    # Imported where it is used: ``epmigrate move`` reads setup.cfg through
+    # this module and never needs the merge rules (nor their imports).
+    from epmigrate.write.merge import Existing
 
 __all__ = ["DEFAULT_SECTION", "Document", "EntryLine", "Option", "Section", "parse"]
 
@@ -171,6 +177,8 @@ class Document:
         the first one is returned. Raises :class:`ParseError` for a line
         without ``=``.
         """
+        from epmigrate.write.merge import Existing
+
         out: dict[str, dict[str, Existing]] = {}
         for group in self.options(section):
             opt = self.option(section, group)

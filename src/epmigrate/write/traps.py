@@ -48,7 +48,8 @@ def _moved_hint(groups: list[str]) -> str:
     )
     fields = sorted({_DYNAMIC_FIELD.get(g, "entry-points") for g in groups})
     return (
-        f"move them into pyproject.toml ({', '.join(tables)}), keeping names and values, or "
+        f"run 'epmigrate move' to move them into pyproject.toml ({', '.join(tables)}) with "
+        "their order and comments, or "
         f"list {' and '.join(repr(f) for f in fields)} in [project] dynamic so the build "
         "reads them where they are"
     )
