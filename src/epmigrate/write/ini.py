@@ -34,7 +34,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
 
 from epmigrate.errors import ParseError
