@@ -495,3 +495,85 @@ def test_check_and_diff_together_are_a_usage_error(tmp_path: Path) -> None:
 def test_a_directory_without_packaging_files_is_an_error(tmp_path: Path) -> None:
     code, _, err = run(tmp_path)
     assert code == 1 and "has no pyproject.toml, setup.cfg or setup.py" in err
+
+
+# -- which key the build reads, where two set one field ----------------------------
+
+
+def test_pbr_reads_home_page_over_url_and_both_go(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        pyproject__toml=PBR_PYPROJECT,
+        setup__cfg=(
+            "[metadata]\nname = w\nurl = https://old.example.org\n"
+            "home_page = https://docs.example.org\nclassifiers =\n    A :: B\n"
+            "classifier =\n    C :: D\n"
+        ),
+    )
+    data = move(root)
+    assert data["project"]["urls"] == {"Homepage": "https://docs.example.org"}
+    # pbr passes 'classifier' to setup(), over setuptools' own 'classifiers'.
+    assert data["project"]["classifiers"] == ["C :: D"]
+    assert (root / "setup.cfg").read_text() == "[metadata]\nname = w\n"
+
+
+def test_pbr_description_is_the_summary_only_beside_a_long_description(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        pyproject__toml=PBR_PYPROJECT,
+        setup__cfg=(
+            "[metadata]\nname = w\nsummary = Old\ndescription = Short\n"
+            "description_file = README.rst\n"
+        ),
+    )
+    data = move(root)
+    assert data["project"]["description"] == "Short"
+    assert data["project"]["readme"] == {"file": "README.rst", "content-type": "text/x-rst"}
+    assert (root / "setup.cfg").read_text() == "[metadata]\nname = w\n"
+
+
+def test_pbr_description_alone_is_the_long_description_and_stays(tmp_path: Path) -> None:
+    cfg = "[metadata]\nname = w\nsummary = Short\ndescription = A long text\n"
+    root = project(tmp_path, pyproject__toml=PBR_PYPROJECT, setup__cfg=cfg)
+    data = move(root)
+    assert data["project"]["dynamic"] == ["version", "description", "readme", "dependencies"]
+    assert "description" not in data["project"]
+    assert (root / "setup.cfg").read_text() == cfg
+
+
+def test_pbr_extras_stay_when_pbr_adds_a_test_extra(tmp_path: Path) -> None:
+    cfg = "[metadata]\nname = w\n\n[extras]\nfast =\n    ujson\n"
+    root = project(
+        tmp_path, pyproject__toml=PBR_PYPROJECT, setup__cfg=cfg, test_requirements__txt="x\n"
+    )
+    (root / "test_requirements.txt").rename(root / "test-requirements.txt")
+    code, _, err = run(root)
+    assert code == 0
+    assert "pbr adds an extra 'test' from test-requirements.txt" in err
+    data = tomllib.loads((root / "pyproject.toml").read_text())
+    assert "optional-dependencies" in data["project"]["dynamic"]
+    assert (root / "setup.cfg").read_text() == cfg
+
+
+def test_a_one_line_continuation_is_not_split_at_its_marker(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        pyproject__toml=SETUPTOOLS_PYPROJECT,
+        setup__cfg=(
+            "[metadata]\nname = w\nversion = 1\n\n[options]\ninstall_requires =\n"
+            '    importlib-metadata; python_version<"3.8"\n'
+            "\n[options.extras_require]\nx = a; b\n"
+        ),
+    )
+    data = move(root)
+    assert data["project"]["dependencies"] == ['importlib-metadata; python_version<"3.8"']
+    # On the option's own line setuptools splits at ';' (its _parse_list).
+    assert data["project"]["optional-dependencies"] == {"x": ["a", "b"]}
+
+
+def test_a_markdown_readme_without_a_content_type_stays_dynamic(tmp_path: Path) -> None:
+    cfg = "[metadata]\nname = w\nversion = 1\nlong_description = file: README.md\n"
+    root = project(tmp_path, pyproject__toml=SETUPTOOLS_PYPROJECT, setup__cfg=cfg)
+    data = move(root)
+    assert data["project"]["dynamic"] == ["readme"]
+    assert (root / "setup.cfg").read_text() == "[metadata]\nlong_description = file: README.md\n"

@@ -25,23 +25,25 @@ from epmigrate.write.ini import Document, Option
 
 __all__ = ["ProjectTable", "project_table"]
 
-_CONTENT_TYPES = {".rst": "text/x-rst", ".md": "text/markdown", ".txt": "text/plain"}
 
-# setup.cfg [metadata] keys by the name the build knows them by: pbr and
-# setuptools accept '-' for '_' and some older names.
-_ALIASES = {
-    "summary": "description",
-    "home_page": "url",
-    "classifier": "classifiers",
-    "description_file": "long_description",
-    "requires_python": "python_requires",
-    "description_content_type": "long_description_content_type",
+# Which key wins where two name one field: pbr passes its own keys to setup(),
+# which override what setuptools reads from setup.cfg itself, so pbr's key
+# comes first; setuptools applies its aliases in file order, the later wins.
+_PRECEDENCE = {
+    "url": (("home_page", "url"), ("url", "home_page")),
+    "classifiers": (("classifier", "classifiers"), ("classifiers", "classifier")),
+    "long_description_content_type": (
+        ("description_content_type", "long_description_content_type"),
+        ("long_description_content_type",),
+    ),
 }
+_TEST_REQUIREMENTS = ("test-requirements.txt", "tools/test-requires")
+"""The files pbr turns into an extra named ``test`` (pbr.packaging.TEST_REQUIREMENTS_FILES)."""
 
 
 def _canonical(name: str) -> str:
-    key = name.replace("-", "_").lower()
-    return _ALIASES.get(key, key)
+    """A setup.cfg key as pbr and setuptools match it: ``-`` read as ``_``."""
+    return name.replace("-", "_").lower()
 
 
 @dataclass
@@ -89,14 +91,34 @@ class _Reader:
         for section in ("metadata", "options"):
             sect = doc.section(section)
             for opt in sect.options.values() if sect is not None else ():
-                canonical = _canonical(opt.name) if section == "metadata" else opt.name
-                self.keys.setdefault((section, canonical), opt)
+                self.keys.setdefault((section, _canonical(opt.name)), opt)
+        self.shadowed: dict[int, list[Option]] = {}
+        """Options another key of the same field overrides, by the winner's line."""
         self.out = ProjectTable(name="")
         self.tool_setuptools = False
         """Whether pyproject.toml has a [tool.setuptools] table already."""
 
     def opt(self, section: str, key: str) -> Option | None:
         return self.keys.get((section, key))
+
+    def choose(self, *names: str) -> Option | None:
+        """The option the build uses among keys that set one field.
+
+        With pbr the first of ``names`` present wins (pass pbr's key first);
+        with setuptools the one written last. The others go with it when it
+        moves.
+        """
+        present = [o for o in (self.opt("metadata", n) for n in names) if o is not None]
+        if not present:
+            return None
+        winner = present[0] if self.pbr else max(present, key=lambda o: o.line)
+        self.shadowed[winner.line] = [o for o in present if o is not winner]
+        return winner
+
+    def field(self, name: str) -> Option | None:
+        """:meth:`choose` over the keys :data:`_PRECEDENCE` names for ``name``."""
+        pbr_order, setuptools_order = _PRECEDENCE[name]
+        return self.choose(*(pbr_order if self.pbr else setuptools_order))
 
     def value(self, opt: Option) -> str:
         got = self.doc.get(opt.section, opt.name)
@@ -108,6 +130,8 @@ class _Reader:
         self.out.drop.update(above)
         self.out.drop.update(range(opt.line, opt.end + 1))
         self.out.moved.append(f"[{opt.section}] {opt.name}")
+        for other in self.shadowed.pop(opt.line, ()):
+            self.take(other)
         return comments
 
     def dynamic(self, name: str) -> None:
@@ -130,7 +154,8 @@ def _string_field(reader: _Reader, key: str, opt: Option, value: str) -> list[st
 
 def _list_value(doc: Document, opt: Option, separator: str) -> tuple[list[Item], list[str]]:
     """A list the way setuptools' ``_parse_list`` reads it: lines, else split at ``separator``."""
-    if len(parts(doc, opt)[0]) == 1 and separator:
+    value = doc.get(opt.section, opt.name) or ""
+    if "\n" not in value and separator:
         return items_of(doc, opt, split=separator)
     return items_of(doc, opt)
 
@@ -177,16 +202,7 @@ def project_table(
     else:
         r.dynamic("version")
 
-    for key, cfg in (("description", "description"),):
-        opt = r.opt("metadata", cfg)
-        if r.from_setup_py(key) or opt is None:
-            continue
-        text = r.value(opt)
-        if text.startswith("file:"):
-            r.dynamic(key)
-        else:
-            lines.append(_string_field(r, key, opt, text))
-
+    _description(r)
     _people(r, "authors", "author", "author_email")
     _people(r, "maintainers", "maintainer", "maintainer_email")
     _readme(r, path)
@@ -198,7 +214,13 @@ def project_table(
 
     dynamic_at = len(lines)
 
-    opt = r.opt("metadata", "python_requires") or r.opt("options", "python_requires")
+    # pbr passes its [metadata] keys to setup() (requires_python last, so it
+    # wins); setuptools reads only [options] python_requires, which they override.
+    opt = r.choose("requires_python", "python_requires") if pbr else None
+    native = r.opt("options", "python_requires")
+    if opt is not None and native is not None:
+        r.shadowed[opt.line].append(native)
+    opt = opt or native
     if opt is not None and not r.from_setup_py("requires-python"):
         lines.append(_string_field(r, "requires-python", opt, r.value(opt)))
 
@@ -212,8 +234,8 @@ def project_table(
             else:
                 _array_field(r, "dependencies", opt, ";")
 
-    for key, cfg, sep in (("keywords", "keywords", ","), ("classifiers", "classifiers", ",")):
-        opt = r.opt("metadata", cfg)
+    for key, sep in (("keywords", ","), ("classifiers", ",")):
+        opt = r.field(key) if key in _PRECEDENCE else r.opt("metadata", key)
         if opt is None or r.from_setup_py(key):
             continue
         if r.value(opt).startswith("file:"):
@@ -221,7 +243,7 @@ def project_table(
         else:
             _array_field(r, key, opt, sep)
 
-    _extras(r, path)
+    _extras(r, root)
     _urls(r)
     if pbr:
         _files(r, root)
@@ -272,9 +294,50 @@ def _people(r: _Reader, key: str, name_key: str, email_key: str) -> None:
     r.out.expected[key] = [person]
 
 
+def _description(r: _Reader) -> None:
+    """The summary, from the key the build reads it from.
+
+    pbr reads ``summary``; its ``description`` is the *long* description,
+    except beside ``long_description`` or ``description_file``, where it is
+    the summary (pbr's setup_cfg_to_setup_kwargs). setuptools reads
+    ``description`` or its alias ``summary``.
+    """
+    if r.from_setup_py("description"):
+        return
+    winner: Option | None
+    if r.pbr:
+        desc, summary = r.opt("metadata", "description"), r.opt("metadata", "summary")
+        if desc is not None and (
+            r.opt("metadata", "long_description") or r.opt("metadata", "description_file")
+        ):
+            winner = desc
+            r.shadowed[desc.line] = [summary] if summary is not None else []
+        elif desc is not None:
+            # The long description, which setuptools also reads as the
+            # summary: both stay where they are.
+            r.dynamic("description")
+            r.dynamic("readme")
+            return
+        else:
+            winner = summary
+    else:
+        winner = r.choose("description", "summary")
+    if winner is None:
+        return
+    text = r.value(winner)
+    if text.startswith("file:"):
+        r.dynamic("description")
+    else:
+        r.out.fields.append(_string_field(r, "description", winner, text))
+
+
 def _readme(r: _Reader, path: str) -> None:
-    opt = r.opt("metadata", "long_description")
-    ctype_opt = r.opt("metadata", "long_description_content_type")
+    if "readme" in r.out.dynamic:
+        return
+    # pbr reads description_file only when there is no long_description.
+    names = ("long_description", "description_file") if r.pbr else ("long_description",)
+    opt = r.choose(*names)
+    ctype_opt = r.field("long_description_content_type")
     if opt is None or r.from_setup_py("readme"):
         if opt is None and ctype_opt is not None and not r.from_setup_py("readme"):
             r.dynamic("readme")
@@ -283,7 +346,7 @@ def _readme(r: _Reader, path: str) -> None:
     literal = False
     if value.startswith("file:"):
         files = [f.strip() for f in value[len("file:") :].split(",") if f.strip()]
-    elif r.pbr and opt.name.replace("-", "_").lower() == "description_file":
+    elif r.pbr and _canonical(opt.name) == "description_file":
         # pbr reads every file named, one per line, and joins them.
         files = [p.text for p in parts(r.doc, opt)[0]]
     else:
@@ -305,12 +368,15 @@ def _readme(r: _Reader, path: str) -> None:
         return
     name = files[0]
     if ctype is None:
-        ctype = _CONTENT_TYPES.get(os.path.splitext(name)[1].lower())
-        if ctype is None:
+        if os.path.splitext(name)[1].lower() != ".rst":
+            # Without a content type, readers render the description as
+            # reStructuredText (core metadata): only a .rst file says the same.
             r.dynamic("readme")
             return
+        ctype = "text/x-rst"
         r.out.notes.append(
-            f"readme {name}: content-type {ctype} from its extension (setup.cfg named none)"
+            f"readme {name}: content-type text/x-rst, which core metadata assumes when "
+            "setup.cfg names none"
         )
     comments = r.take(opt)
     if ctype_opt is not None:
@@ -321,7 +387,7 @@ def _readme(r: _Reader, path: str) -> None:
     r.out.expected["readme"] = {"file": name, "content-type": ctype}
 
 
-def _extras(r: _Reader, path: str) -> None:
+def _extras(r: _Reader, root: str) -> None:
     section = "extras" if r.pbr else "options.extras_require"
     sect = r.doc.section(section)
     if sect is None or not sect.options:
@@ -331,6 +397,12 @@ def _extras(r: _Reader, path: str) -> None:
     if not r.pbr and any(r.value(o).startswith("file:") for o in sect.options.values()):
         r.dynamic("optional-dependencies")
         return
+    if r.pbr:
+        why = _pbr_computes_extras(r, sect.options, root)
+        if why:
+            r.dynamic("optional-dependencies")
+            r.out.notes.append(f"[extras] stays in setup.cfg, optional-dependencies dynamic: {why}")
+            return
     lines = ["[project.optional-dependencies]"]
     expected: dict[str, list[str]] = {}
     for opt in sect.options.values():
@@ -352,12 +424,29 @@ def _extras(r: _Reader, path: str) -> None:
     r.out.expected["optional-dependencies"] = expected
 
 
+def _pbr_computes_extras(r: _Reader, options: dict[str, Option], root: str) -> str | None:
+    """Why pbr's extras are not what [extras] says, or ``None`` when they are."""
+    if "test" not in options:
+        for name in _TEST_REQUIREMENTS:
+            if os.path.isfile(os.path.join(root, name)):
+                return f"pbr adds an extra 'test' from {name}"
+    for opt in options.values():
+        for part in parts(r.doc, opt)[0]:
+            # pbr reads 'package:marker' (its own spelling of a marker).
+            text = part.text.split("#", 1)[0]
+            if ":" in text and "://" not in text and ";" not in text:
+                return (
+                    f"{part.text!r} (line {part.line}) puts a marker after ':', which pbr rewrites"
+                )
+    return None
+
+
 def _urls(r: _Reader) -> None:
     if r.from_setup_py("urls"):
         return
     items: list[Item] = []
     for key, label in (("url", "Homepage"), ("download_url", "Download")):
-        opt = r.opt("metadata", key)
+        opt = r.field(key) if key in _PRECEDENCE else r.opt("metadata", key)
         if opt is not None:
             items.append(Item(r.value(opt), name=label, before=r.take(opt)))
     opt = r.opt("metadata", "project_urls")
