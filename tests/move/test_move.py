@@ -577,3 +577,43 @@ def test_a_markdown_readme_without_a_content_type_stays_dynamic(tmp_path: Path) 
     data = move(root)
     assert data["project"]["dynamic"] == ["readme"]
     assert (root / "setup.cfg").read_text() == "[metadata]\nlong_description = file: README.md\n"
+
+
+def test_setup_py_entry_points_in_the_entry_points_txt_layout_move(tmp_path: Path) -> None:
+    setup_py = (
+        "from setuptools import setup\n"
+        "setup(\n"
+        "    name='w',\n"
+        '    entry_points="""\n'
+        "      [w.app]\n"
+        "      # the main one\n"
+        "      main = w.app:make\n"
+        "      [console_scripts]\n"
+        "      w = w.cli:run\n"
+        '      """,\n'
+        ")\n"
+    )
+    root = project(tmp_path, pyproject__toml=PROJECT_PYPROJECT, setup__py=setup_py)
+    data = move(root)
+    assert data["project"]["scripts"] == {"w": "w.cli:run"}
+    assert data["project"]["entry-points"] == {"w.app": {"main": "w.app:make"}}
+    assert (
+        '[project.entry-points."w.app"]\n# the main one\nmain = '
+        in (root / "pyproject.toml").read_text()
+    )
+    assert (
+        root / "setup.py"
+    ).read_text() == "from setuptools import setup\nsetup(\n    name='w',\n)\n"
+
+
+def test_url_and_the_same_homepage_in_project_urls_are_one_url(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        pyproject__toml=SETUPTOOLS_PYPROJECT,
+        setup__cfg=(
+            "[metadata]\nname = w\nversion = 1\nurl = https://w.example.org\n"
+            "project_urls =\n    Homepage = https://w.example.org\n    Source = https://src\n"
+        ),
+    )
+    data = move(root)
+    assert data["project"]["urls"] == {"Homepage": "https://w.example.org", "Source": "https://src"}

@@ -471,8 +471,13 @@ def _urls(r: _Reader) -> None:
     if not items:
         return
     seen: dict[str, Item] = {}
+    unique: list[Item] = []
     for item in items:
         assert item.name is not None
+        if item.name in seen and seen[item.name].value == item.value:
+            # url and a project_urls entry of the same label and address: one URL.
+            continue
+        unique.append(item)
         if item.name in seen:
             raise MoveError(
                 f"project URL label {item.name!r} is given twice in [metadata]",
@@ -480,8 +485,8 @@ def _urls(r: _Reader) -> None:
                 hint="keep one of them, then run again; nothing was written",
             )
         seen[item.name] = item
-    r.out.tables.append(table("[project.urls]", items))
-    r.out.expected["urls"] = {i.name: i.value for i in items}
+    r.out.tables.append(table("[project.urls]", unique))
+    r.out.expected["urls"] = {i.name: i.value for i in unique}
 
 
 def _files(r: _Reader, root: str) -> None:

@@ -144,6 +144,40 @@ def _group_items(
     return items
 
 
+def _ini_groups(path: str, node: ast.Constant) -> dict[str, list[Item]]:
+    """Groups of an ``entry_points=`` string in the entry_points.txt layout.
+
+    setuptools reads such a string as ``[group]`` sections of ``name = value``
+    lines (pkg_resources.split_sections: blank and ``#`` lines skipped).
+    """
+    from epmigrate.write.ini import parse
+
+    # Every line stands alone there: no line continues another.
+    text = "\n".join(line.strip() for line in str(node.value).splitlines())
+    doc = parse(text, path=path, delimiters="=")
+    if doc.defaults.options:
+        raise _not_literal(path, node, "a [DEFAULT] section of the entry_points= string")
+    groups: dict[str, list[Item]] = {}
+    for sect in doc.all_sections()[1:]:
+        items = []
+        start = sect.header + 1
+        for opt in sect.options.values():
+            before = tuple(
+                doc.lines[i] for i in range(start, opt.line) if doc.lines[i].startswith("#")
+            )
+            start = opt.end + 1
+            items.append(
+                Item(
+                    doc.get(sect.name, opt.name) or "",
+                    name=opt.name,
+                    before=before,
+                    line=node.lineno,
+                )
+            )
+        groups[sect.name] = items
+    return groups
+
+
 def read_setup_py(path: str, text: str) -> SetupPy:
     """Read the first ``setup()`` call of ``text``: its entry points and its other fields."""
     body = strip_bom(text)[1]
@@ -166,6 +200,9 @@ def read_setup_py(path: str, text: str) -> SetupPy:
         if kw.arg == "entry_points":
             entry_points = kw
             value = kw.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                groups.update(_ini_groups(path, value))
+                continue
             if not isinstance(value, ast.Dict):
                 raise _not_literal(path, value, "entry_points=")
             low = value.lineno + 1
