@@ -35,6 +35,7 @@ __all__ = [
     "UsageError",
     "adopt_command",
     "cli",
+    "fix_callers_command",
     "main",
     "move_command",
     "profiles_command",
@@ -989,6 +990,108 @@ def _move_summary(move: Any, status: str) -> str:
     if status == "move-due":
         text += "; run 'epmigrate move' to write it"
     return text
+
+
+@cli.command("fix-callers")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when a change is due (for CI).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the diff; write nothing.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format; json prints one document on stdout (docs/fix-callers.md).",
+)
+def fix_callers_command(paths: tuple[str, ...], check: bool, show_diff: bool, fmt: str) -> None:
+    """Rewrite reads of entry points through pkg_resources in PATHS for importlib.metadata.
+
+    iter_entry_points, load_entry_point, get_entry_map, get_entry_info,
+    EntryPoint.parse, the entry points' attributes and the
+    DistributionNotFound handlers around them become importlib.metadata
+    (Python 3.10+), the entry points of a group read once; tests' patch
+    targets follow. A use whose meaning cannot be kept is reported at its
+    line and left as it was (docs/fix-callers.md). Files that do not name
+    pkg_resources are not touched.
+
+    Exit status: 0 rewritten or nothing to change, 1 error, a use left as it
+    was, or (with --check) a change is due; 2 usage error.
+    """
+    import json
+
+    from epmigrate.callers import commit, prepare
+    from epmigrate.term import colour_on, coloured_diff, shown
+
+    if check and show_diff:
+        raise UsageError("--check and --diff are exclusive: --check prints the diff too")
+    try:
+        fixes = prepare(list(paths))
+        changed = [f for f in fixes if f.changed]
+        if changed and not (check or show_diff):
+            commit(changed)
+    except EpmigrateError as exc:
+        if fmt == "json":
+            error = {"message": exc.message, "path": exc.path, "line": exc.line, "hint": exc.hint}
+            click.echo(json.dumps({"schema": 1, "status": "error", "error": error}))
+            sys.exit(1)
+        raise click.ClickException(str(exc)) from exc
+    left = sum(len(f.result.findings) for f in fixes)
+    if not changed:
+        status = "nothing-to-change"
+    elif check or show_diff:
+        status = "change-due"
+    else:
+        status = "rewritten"
+    if fmt == "json":
+        document = {
+            "schema": 1,
+            "status": status,
+            "files": [
+                {
+                    "path": f.path,
+                    "module": f.module,
+                    "changed": f.changed,
+                    "helpers": f.result.helpers,
+                    "rewrites": [{"line": r.line, "what": r.what} for r in f.result.rewrites],
+                    "findings": [
+                        {"line": x.line, "message": x.message, "hint": x.hint}
+                        for x in f.result.findings
+                    ],
+                }
+                for f in fixes
+            ],
+            "diff": "".join(f.diff() for f in changed),
+        }
+        click.echo(json.dumps(document, indent=2))
+    else:
+        if changed and (check or show_diff):
+            click.echo(coloured_diff("".join(f.diff() for f in changed), colour_on()), nl=False)
+        for fix in fixes:
+            for finding in fix.result.findings:
+                click.echo(
+                    f"{shown(fix.path)}:{finding.line}: left as it was: {finding.message}\n"
+                    f"  hint: {finding.hint}",
+                    err=True,
+                )
+        rewrites = sum(len(f.result.rewrites) for f in changed)
+        verb = {"rewritten": "rewrote", "change-due": "would rewrite"}.get(status)
+        if verb:
+            tail = "; run 'epmigrate fix-callers' to write it" if status == "change-due" else ""
+            click.echo(
+                f"{verb} {_count(rewrites, 'use')} of pkg_resources in "
+                f"{_count(len(changed), 'file')}; {_count(left, 'use')} left as "
+                f"{'it was' if left == 1 else 'they were'}{tail}",
+                err=True,
+            )
+        else:
+            click.echo(
+                f"nothing to change: {_count(len(fixes), 'file')} name pkg_resources; "
+                f"{_count(left, 'use')} left as {'it was' if left == 1 else 'they were'}",
+                err=True,
+            )
+    if (check and status == "change-due") or left:
+        sys.exit(1)
 
 
 @cli.command("verify")

@@ -187,13 +187,14 @@ def _import_kind(key: str, project: str | None) -> int:
 
 
 def insert_import(module: cst.Module, name: str, *, project: str | None = None) -> cst.Module:
-    """``module`` with ``import name`` among its third-party imports, in order.
+    """``module`` with ``import name`` among the imports of its kind, in order.
 
     The leading imports are read in their groups (parted by blank lines, as
     PEP 8 and OpenStack's hacking checks have them): the line goes into the
-    third-party group at its alphabetical place (hacking's H306 order), or,
-    when the module has none, becomes a group of its own after the standard
-    library's, before the project's (``project``: the top-level package).
+    group of its kind (standard library, third party; :func:`_import_kind`)
+    at its alphabetical place (hacking's H306 order), or, when the module
+    has no such group, becomes a group of its own between the groups of the
+    kinds before and after it (``project``: the top-level package).
     """
     if has_import(module, name):
         return module
@@ -205,6 +206,7 @@ def insert_import(module: cst.Module, name: str, *, project: str | None = None) 
     line = cst.parse_statement(f"import {name}\n", config=module.config_for_parsing)
     assert isinstance(line, cst.SimpleStatementLine)
     key = name.lower()
+    want = _import_kind(key, project)
     groups: list[list[int]] = []
     for i in range(start, end):
         stmt = body[i]
@@ -216,21 +218,21 @@ def insert_import(module: cst.Module, name: str, *, project: str | None = None) 
         _import_kind(_import_key(cast(cst.SimpleStatementLine, body[g[0]])), project)
         for g in groups
     ]
-    third = next((g for g, kind in zip(groups, kinds, strict=True) if kind == 2), None)
-    if third is not None:
+    same = next((g for g, kind in zip(groups, kinds, strict=True) if kind == want), None)
+    if same is not None:
         at = next(
-            (i for i in third if _import_key(cast(cst.SimpleStatementLine, body[i])) > key),
-            third[-1] + 1,
+            (i for i in same if _import_key(cast(cst.SimpleStatementLine, body[i])) > key),
+            same[-1] + 1,
         )
-        if at == third[0]:
+        if at == same[0]:
             first = cast(cst.SimpleStatementLine, body[at])
             line = line.with_changes(leading_lines=first.leading_lines)
             body[at] = first.with_changes(leading_lines=())
         body.insert(at, line)
         return module.with_changes(body=body)
-    later = next((g for g, kind in zip(groups, kinds, strict=True) if kind > 2), None)
+    later = next((g for g, kind in zip(groups, kinds, strict=True) if kind > want), None)
     if later is not None:
-        # A group before the project's: the project's first import keeps its blank line.
+        # A group before the later one: that group's first import keeps its blank line.
         at = later[0]
         follows = cast(cst.SimpleStatementLine, body[at])
         line = line.with_changes(leading_lines=follows.leading_lines)
