@@ -480,11 +480,16 @@ class _Apply(cst.CSTTransformer):
         if original_node in self.r.remove:
             return cst.RemoveFromParent()
         if isinstance(original_node, cst.Tuple) and isinstance(updated_node, cst.Tuple):
+            gone = [e for e in original_node.elements if e in self.r.remove]
+            kept = list(updated_node.elements)
+            if gone and len(kept) == 1 and updated_node.lpar:
+                # One type left: ``except (A):`` rather than a tuple of one.
+                only = kept[0].value.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+                return cast(_NodeT, only)
             last = original_node.elements[-1] if original_node.elements else None
-            if last in self.r.remove and updated_node.elements:
+            if last in gone and kept:
                 # The element that ended the tuple is gone: the new last one
                 # ends it the way it did (no comma left hanging).
-                kept = list(updated_node.elements)
                 kept[-1] = kept[-1].with_changes(comma=last.comma)
                 return cast(_NodeT, updated_node.with_changes(elements=kept))
         if self.drop_imports and isinstance(updated_node, cst.SimpleStatementLine):
