@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test demo lint typecheck unit fuzz bench bench-scale realworld realworld-adopt realworld-metadata clean
+.PHONY: test demo lint typecheck unit fuzz bench bench-scale realworld realworld-adopt realworld-metadata realworld-move clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,7 @@ realworld: $(STAMP)
 	$(BIN)/python realworld/compare.py
 	$(BIN)/python realworld/adopt.py
 	$(BIN)/python realworld/metadata.py --jobs 2
+	$(BIN)/python realworld/move.py --jobs 2
 
 # `epmigrate adopt` on released Neutron and Cinder, checked by their own tests
 # and their own managers (realworld/adopt.py; about 40 minutes, most of it
@@ -64,6 +65,14 @@ realworld-adopt: $(STAMP)
 # about an hour for all 233, PER_KIND=N for N of each kind).
 realworld-metadata: $(STAMP)
 	$(BIN)/python realworld/metadata.py --jobs 2 $(if $(PER_KIND),--per-kind $(PER_KIND))
+
+# `epmigrate move` on the pbr, setuptools-cfg and setuptools-py sdists of
+# realworld/metadata.toml (and the setuptools-pyproject ones with entry points
+# still in setup.cfg or setup.py), checked by the entry points and core
+# metadata of the wheels pip builds before and after (realworld/move.py;
+# about a quarter of an hour).
+realworld-move: $(STAMP)
+	$(BIN)/python realworld/move.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .mypy_cache .pytest_cache .ruff_cache

@@ -617,3 +617,55 @@ def test_url_and_the_same_homepage_in_project_urls_are_one_url(tmp_path: Path) -
     )
     data = move(root)
     assert data["project"]["urls"] == {"Homepage": "https://w.example.org", "Source": "https://src"}
+
+
+def test_include_package_data_keeps_the_default_setuptools_used(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        setup__cfg="[metadata]\nname = w\nversion = 1\n\n[options]\npackages = find:\n",
+    )
+    data = move(root)
+    assert data["tool"] == {"setuptools": {"include-package-data": False}}
+    root2 = project(
+        tmp_path / "set",
+        setup__cfg="[metadata]\nname = w\nversion = 1\n\n[options]\ninclude_package_data = True\n",
+    )
+    assert "tool" not in move(root2)
+
+
+def test_a_pbr_requirement_with_a_marker_keeps_optional_dependencies_dynamic(
+    tmp_path: Path,
+) -> None:
+    root = project(
+        tmp_path,
+        pyproject__toml=PBR_PYPROJECT,
+        setup__cfg="[metadata]\nname = w\n",
+        requirements__txt="pbr>=6\ncolorama>=0.3; platform_system == 'Windows'\n",
+    )
+    (root / "requirements.txt").write_text((root / "requirements.txt").read_text())
+    code, _, err = run(root)
+    assert code == 0
+    assert "pbr passes requirements.txt:2" in err
+    data = tomllib.loads((root / "pyproject.toml").read_text())
+    assert data["project"]["dynamic"] == ["version", "dependencies", "optional-dependencies"]
+
+
+def test_a_dict_call_of_literals_is_literal(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        pyproject__toml=PROJECT_PYPROJECT,
+        setup__py=(
+            "from setuptools import setup\n"
+            "setup(entry_points=dict(console_scripts=['g = g:main']))\n"
+        ),
+    )
+    assert move(root)["project"]["scripts"] == {"g": "g:main"}
+
+
+def test_a_name_that_is_not_literal_is_refused_at_its_line(tmp_path: Path) -> None:
+    root = project(
+        tmp_path, setup__py="from setuptools import setup\nNAME = 'w'\nsetup(\n    name=NAME,\n)\n"
+    )
+    with pytest.raises(MoveError, match="passes a name= that is not a literal string") as exc:
+        plan(str(root))
+    assert (os.path.basename(exc.value.path or ""), exc.value.line) == ("setup.py", 4)

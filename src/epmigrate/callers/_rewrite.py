@@ -592,6 +592,15 @@ def rewrite(
         return Result(text, [], sorted(r.findings, key=lambda f: f.line))
     new = wrapper.module.visit(_Apply(r, drop_imports=not r.left))
     new = _add_helpers(new, r)
+    try:
+        compile(new.code, path or "<module>", "exec", dont_inherit=True)
+    except SyntaxError as exc:  # a guard: the rewrite must stay Python
+        raise ParseError(
+            f"the rewrite of this file would not compile ({exc.msg}); nothing was written",
+            path=path,
+            line=exc.lineno,
+            hint="rewrite its pkg_resources calls by hand (docs/fix-callers.md)",
+        ) from exc
     return Result(
         new.code,
         sorted(r.rewrites, key=lambda x: x.line),

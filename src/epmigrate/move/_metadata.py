@@ -166,6 +166,8 @@ def project_table(
     pbr: bool,
     setup_fields: dict[str, int],
     setup_name: str | None,
+    setup_keywords: dict[str, int],
+    setup_path: str,
     path: str,
     root: str,
     tool_setuptools: bool,
@@ -183,6 +185,15 @@ def project_table(
             r.take(name_opt)
     elif setup_name is not None:
         out.name = setup_name
+    elif "name" in setup_keywords:
+        raise MoveError(
+            "setup() in setup.py passes a name= that is not a literal string, and [project] "
+            "needs the name written out",
+            path=setup_path,
+            line=setup_keywords["name"],
+            hint="write the name as a string in setup.py (or in setup.cfg [metadata] name), "
+            "then run again; nothing was written",
+        )
     else:
         raise MoveError(
             "the project's name is in neither setup.cfg [metadata] name nor a literal "
@@ -244,9 +255,18 @@ def project_table(
             _array_field(r, key, opt, sep)
 
     _extras(r, root)
+    if pbr and "optional-dependencies" not in out.dynamic:
+        marked = _marked_requirement(root)
+        if marked:
+            r.dynamic("optional-dependencies")
+            out.notes.append(
+                f"optional-dependencies dynamic: pbr passes {marked} on as an extra of its own"
+            )
     _urls(r)
     if pbr:
         _files(r, root)
+    else:
+        _package_data(r, setup_keywords)
     # A field setup.py gives that setup.cfg does not: setup.py keeps giving it.
     for given in setup_fields:
         if given != "name":
@@ -270,7 +290,7 @@ def _people(r: _Reader, key: str, name_key: str, email_key: str) -> None:
     email_opt = r.opt("metadata", email_key)
     if name_opt is None and email_opt is None:
         return
-    if name_key in r.setup_fields or email_key in r.setup_fields or r.from_setup_py(key):
+    if r.from_setup_py(key):
         r.dynamic(key)
         return
     name = r.value(name_opt) if name_opt is not None else ""
@@ -424,12 +444,37 @@ def _extras(r: _Reader, root: str) -> None:
     r.out.expected["optional-dependencies"] = expected
 
 
+_REQUIREMENTS = ("requirements.txt", "tools/pip-requires")
+"""The files pbr reads the dependencies from (pbr.packaging.REQUIREMENTS_FILES)."""
+
+
+def _marked_requirement(root: str) -> str | None:
+    """A requirement with a marker in pbr's requirements files (``pkg; sys_platform == ...``)."""
+    for name in _REQUIREMENTS:
+        path = os.path.join(root, name)
+        if not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, 1):
+                text = line.split("#", 1)[0].strip()
+                if (
+                    text
+                    and not text.startswith("-")
+                    and (";" in text or ":" in text.split("://")[0])
+                ):
+                    return f"{name}:{number} ({text!r}, with a marker)"
+    return None
+
+
 def _pbr_computes_extras(r: _Reader, options: dict[str, Option], root: str) -> str | None:
     """Why pbr's extras are not what [extras] says, or ``None`` when they are."""
     if "test" not in options:
         for name in _TEST_REQUIREMENTS:
             if os.path.isfile(os.path.join(root, name)):
                 return f"pbr adds an extra 'test' from {name}"
+    marked = _marked_requirement(root)
+    if marked:
+        return f"pbr passes {marked} on as an extra of its own"
     for opt in options.values():
         for part in parts(r.doc, opt)[0]:
             # pbr reads 'package:marker' (its own spelling of a marker).
@@ -487,6 +532,35 @@ def _urls(r: _Reader) -> None:
         seen[item.name] = item
     r.out.tables.append(table("[project.urls]", unique))
     r.out.expected["urls"] = {i.name: i.value for i in unique}
+
+
+def _package_data(r: _Reader, setup_keywords: dict[str, int]) -> None:
+    """``include-package-data = false`` where the build did not include package data.
+
+    setuptools includes the files MANIFEST.in names in the wheel by default
+    once pyproject.toml has a ``[project]`` table; without one, only when
+    ``include_package_data`` says so. A project that left it unset keeps its
+    wheel as it was only with the old default written out. (pbr sets it
+    true itself.)
+    """
+    if r.opt("options", "include_package_data") is not None:
+        return
+    if "include_package_data" in setup_keywords:
+        return
+    if r.tool_setuptools:
+        raise MoveError(
+            "pyproject.toml has a [tool.setuptools] table without include-package-data, and "
+            "with a [project] table setuptools' default for it becomes true",
+            path=r.doc.path,
+            hint="add 'include-package-data = false' to [tool.setuptools] (the default "
+            "setuptools used until now), then run again; nothing was written",
+        )
+    r.out.tool.append(["[tool.setuptools]", "include-package-data = false"])
+    r.out.tool_expected = {"include-package-data": False}
+    r.out.notes.append(
+        "[tool.setuptools] include-package-data = false: setuptools' default until now, "
+        "which a [project] table would turn to true"
+    )
 
 
 def _files(r: _Reader, root: str) -> None:

@@ -68,6 +68,8 @@ class SetupPy:
     """The ``name=`` when it is a literal string."""
     star_kwargs: int | None
     """The line of a ``**kwargs`` argument of the call."""
+    keywords: dict[str, int]
+    """Every keyword the call passes, with its line."""
 
 
 def _comments(text: str) -> dict[int, tuple[str, bool]]:
@@ -144,6 +146,26 @@ def _group_items(
     return items
 
 
+def _dict_pairs(path: str, value: ast.expr) -> list[tuple[str, ast.expr]]:
+    """Group and value of a literal dict, ``{...}`` or ``dict(group=[...])``."""
+    if isinstance(value, ast.Dict):
+        pairs = []
+        for k, v in zip(value.keys, value.values, strict=True):
+            if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
+                raise _not_literal(path, k if k is not None else value, "a key of entry_points=")
+            pairs.append((k.value, v))
+        return pairs
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "dict"
+        and not value.args
+        and all(kw.arg is not None for kw in value.keywords)
+    ):
+        return [(str(kw.arg), kw.value) for kw in value.keywords]
+    raise _not_literal(path, value, "entry_points=")
+
+
 def _ini_groups(path: str, node: ast.Constant) -> dict[str, list[Item]]:
     """Groups of an ``entry_points=`` string in the entry_points.txt layout.
 
@@ -185,7 +207,7 @@ def read_setup_py(path: str, text: str) -> SetupPy:
         tree = parse_python(body, path)
     calls = setup_calls(tree)
     if not calls:
-        return SetupPy(path, text, None, {}, None, {}, None, None)
+        return SetupPy(path, text, None, {}, None, {}, None, None, {})
     call = calls[0]
     comments = _comments(body)
     groups: dict[str, list[Item]] = {}
@@ -193,25 +215,21 @@ def read_setup_py(path: str, text: str) -> SetupPy:
     fields: dict[str, int] = {}
     name = None
     star = None
+    keywords: dict[str, int] = {}
     for kw in call.keywords:
         if kw.arg is None:
             star = kw.lineno
             continue
+        keywords[kw.arg] = kw.lineno
         if kw.arg == "entry_points":
             entry_points = kw
             value = kw.value
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 groups.update(_ini_groups(path, value))
                 continue
-            if not isinstance(value, ast.Dict):
-                raise _not_literal(path, value, "entry_points=")
             low = value.lineno + 1
-            for k, v in zip(value.keys, value.values, strict=True):
-                if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
-                    raise _not_literal(
-                        path, k if k is not None else value, "a key of entry_points="
-                    )
-                groups.setdefault(k.value, []).extend(_group_items(path, v, comments, low))
+            for group, v in _dict_pairs(path, value):
+                groups.setdefault(group, []).extend(_group_items(path, v, comments, low))
                 low = (v.end_lineno or v.lineno) + 1
             continue
         if (
@@ -223,7 +241,7 @@ def read_setup_py(path: str, text: str) -> SetupPy:
         field = FIELD_OF_KEYWORD.get(kw.arg)
         if field is not None:
             fields.setdefault(field, kw.lineno)
-    return SetupPy(path, text, call, groups, entry_points, fields, name, star)
+    return SetupPy(path, text, call, groups, entry_points, fields, name, star, keywords)
 
 
 def without_entry_points(setup: SetupPy) -> str:
