@@ -493,7 +493,7 @@ def _urls(r: _Reader) -> None:
     for key, label in (("url", "Homepage"), ("download_url", "Download")):
         opt = r.field(key) if key in _PRECEDENCE else r.opt("metadata", key)
         if opt is not None:
-            items.append(Item(r.value(opt), name=label, before=r.take(opt)))
+            items.append(Item(r.value(opt), name=label, before=r.take(opt), line=opt.line + 1))
     opt = r.opt("metadata", "project_urls")
     if opt is not None:
         found, trailing = parts(r.doc, opt)
@@ -507,12 +507,20 @@ def _urls(r: _Reader) -> None:
                     line=part.line,
                     hint="fix the line first; nothing was written",
                 )
-            items.append(Item(url.strip(), name=label.strip(), before=before + part.before))
+            items.append(
+                Item(url.strip(), name=label.strip(), before=before + part.before, line=part.line)
+            )
             before = ()
         if trailing and items:
             # Comment lines after the last URL stay after it.
             last = items[-1]
-            items[-1] = Item(last.value, name=last.name, before=last.before, after=tuple(trailing))
+            items[-1] = Item(
+                last.value,
+                name=last.name,
+                before=last.before,
+                after=tuple(trailing),
+                line=last.line,
+            )
     if not items:
         return
     seen: dict[str, Item] = {}
@@ -525,9 +533,13 @@ def _urls(r: _Reader) -> None:
         unique.append(item)
         if item.name in seen:
             raise MoveError(
-                f"project URL label {item.name!r} is given twice in [metadata]",
+                f"project URL label {item.name!r} is given twice in [metadata], at lines "
+                f"{seen[item.name].line} and {item.line}, with different URLs; the build "
+                "writes both (Home-page and a Project-URL), [project.urls] can hold one",
                 path=r.doc.path,
-                hint="keep one of them, then run again; nothing was written",
+                line=item.line,
+                hint="give one of them another label (e.g. 'Documentation'), then run again; "
+                "nothing was written",
             )
         seen[item.name] = item
     r.out.tables.append(table("[project.urls]", unique))
