@@ -156,7 +156,10 @@ def one(spec: dict[str, Any], work: Path, runs: int) -> dict[str, Any]:
     gone = run([str(python_after), "-c", "import pkg_resources"]).returncode != 0
     row["no_pkg_resources_after"] = gone
     row["after"] = pytest(python_after, fixed, spec["tests"])
-    row["import"] = import_time(python_before, python_after, spec["import"], runs)
+    try:
+        row["import"] = import_time(python_before, python_after, spec["import"], runs)
+    except RuntimeError as exc:
+        row["import"] = {"ratio": None, "error": str(exc)[-1500:]}
     before, after = row["before"], row["after"]
     same = (
         before["exit"] == 0
@@ -164,7 +167,8 @@ def one(spec: dict[str, Any], work: Path, runs: int) -> dict[str, Any]:
         and before["counts"]["passed"] > 0
         and before["counts"] == after["counts"]
     )
-    row["status"] = "ok" if same and gone and row["import"]["ratio"] <= GOAL else "failed"
+    ratio = row["import"]["ratio"]
+    row["status"] = "ok" if same and gone and ratio is not None and ratio <= GOAL else "failed"
     return row
 
 
@@ -218,9 +222,10 @@ def _line(row: dict[str, Any]) -> str:
     fc = row["fix_callers"]
     label = f"{row['name']}=={row['version']}"
     ratio = row["import"]["ratio"]
+    shown = f"{ratio:>6.2f}x" if ratio is not None else "  fails"
     return (
         f"{label:28} {tests(row['before']):>14} {tests(row['after']):>14} "
-        f"{fc['rewrites']:>8} {len(fc['findings']):>4} {ratio:>6.2f}x  {row['status']}"
+        f"{fc['rewrites']:>8} {len(fc['findings']):>4} {shown}  {row['status']}"
     )
 
 

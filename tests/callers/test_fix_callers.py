@@ -250,7 +250,7 @@ def test_a_use_left_as_it_was_exits_1(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text("import pkg_resources\nv = pkg_resources.require('x')\n")
     result = CliRunner().invoke(cli, ["fix-callers", str(tmp_path)])
     assert result.exit_code == 1
-    assert "m.py:2: left as it was: pkg_resources.require is not an entry-point read" in (
+    assert "m.py:2: left as it was: pkg_resources.require other than for a distribution" in (
         result.stderr
     )
 
@@ -315,3 +315,75 @@ def test_the_rewritten_host_loads_the_installed_plugins_reading_once(
     assert done.returncode == 0, done.stderr
     # 100 lookups, one read of the group's entry points.
     assert done.stdout.splitlines() == ["Red epm_fc_plugin epm-fc-plugin 1.0 1", "no pkg_resources"]
+
+
+# -- the other pkg_resources uses a module needs gone to import at all -------------------
+
+
+def test_a_distribution_read_for_its_version_location_and_name() -> None:
+    out = fixed(
+        """\
+        import pkg_resources
+        from pkg_resources import get_distribution
+
+        V = pkg_resources.require('widget')[0].version
+
+
+        def where():
+            dist = get_distribution('widget')
+            return dist.location, dist.project_name, dist.version
+        """
+    )
+    assert "V = importlib.metadata.version('widget')" in out
+    assert "    dist = importlib.metadata.distribution('widget')\n" in out
+    assert 'return str(dist.locate_file("")), dist.name, dist.version' in out
+    assert "pkg_resources" not in out
+
+
+def test_a_distribution_read_for_more_is_left() -> None:
+    source = "import pkg_resources\nd = pkg_resources.get_distribution('w')\nd.has_metadata('x')\n"
+    result = rewrite(source, path="host.py")
+    assert result.text == source
+    assert "get_distribution other than for a distribution's version" in result.findings[0].message
+
+
+def test_resource_filename_and_the_namespace_declaration() -> None:
+    out = fixed(
+        """\
+        __import__("pkg_resources").declare_namespace(__name__)
+        from pkg_resources import resource_filename
+
+        SCHEMA = resource_filename(__name__, "schemas/a.json")
+        """
+    )
+    assert '__path__ = __import__("pkgutil").extend_path(__path__, __name__)' in out
+    assert 'SCHEMA = _resource_filename(__name__, "schemas/a.json")' in out
+    assert "def _resource_filename(package, resource):" in out
+
+
+def test_the_resource_helper_gives_the_file_beside_the_module(tmp_path: Path) -> None:
+    pkg = tmp_path / "epm_res"
+    (pkg / "data").mkdir(parents=True)
+    (pkg / "data" / "a.txt").write_text("A")
+    (pkg / "__init__.py").write_text(
+        fixed(
+            """\
+            import pkg_resources
+
+            PATH = pkg_resources.resource_filename(__name__, "data/a.txt")
+            TEXT = pkg_resources.resource_string(__name__, "data/a.txt")
+            """
+        )
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import epm_res; print(epm_res.PATH, epm_res.TEXT)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(pkg / "data" / "a.txt"), "b'A'"]

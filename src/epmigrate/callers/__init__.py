@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from epmigrate import fileio
 from epmigrate.callers._rewrite import PR, Finding, Result, Rewrite, rewrite
-from epmigrate.errors import EpmigrateError
+from epmigrate.errors import EpmigrateError, ParseError
 from epmigrate.fileio import Snapshot
 from epmigrate.scan.locate import package_of
 
@@ -101,7 +101,7 @@ def prepare(paths: Sequence[str]) -> list[FileFix]:
         snapshot = fileio.read_text(path)
         if PR in snapshot.text:
             read.append((path, snapshot))
-    first = {path: rewrite(snap.text, path=path) for path, snap in read}
+    first = {path: _rewrite_one(snap.text, path, {}) for path, snap in read}
     # The helper a patched pkg_resources name stands for, when one module has it.
     owners: dict[str, set[str]] = {}
     helper_names: dict[tuple[str, str], str] = {}
@@ -122,9 +122,17 @@ def prepare(paths: Sequence[str]) -> list[FileFix]:
     for path, snapshot in read:
         result = first[path]
         if targets and (f"'{PR}." in snapshot.text or f'"{PR}.' in snapshot.text):
-            result = rewrite(snapshot.text, path=path, targets=targets)
+            result = _rewrite_one(snapshot.text, path, targets)
         out.append(FileFix(path, _module_name(path), snapshot, result))
     return out
+
+
+def _rewrite_one(text: str, path: str, targets: dict[str, str]) -> Result:
+    """One file's rewrite; a file that cannot be rewritten is left as it was, a finding."""
+    try:
+        return rewrite(text, path=path, targets=targets)
+    except ParseError as exc:
+        return Result(text, [], [Finding(exc.line or 1, exc.message, exc.hint or "")])
 
 
 def _kinds(result: Result) -> list[str]:

@@ -71,12 +71,38 @@ def {name}(src):
     return importlib.metadata.EntryPoint(name=name.strip(), value=value.strip(), group=None)
 '''
 
+RESOURCE_FILENAME = '''\
+def {name}(package, resource):
+    """The path of file ``resource`` (``/``-separated) beside module ``package``.
+
+    Written by epmigrate fix-callers for pkg_resources.resource_filename, as it
+    is for a module imported from a directory.
+    """
+    module = sys.modules.get(package) or importlib.import_module(package)
+    return os.path.join(os.path.dirname(module.__file__), *resource.split("/"))
+'''
+
+RESOURCE_STRING = '''\
+def {name}(package, resource):
+    """The bytes of file ``resource`` (``/``-separated) beside module ``package``.
+
+    Written by epmigrate fix-callers for pkg_resources.resource_string, as it
+    is for a module imported from a directory.
+    """
+    module = sys.modules.get(package) or importlib.import_module(package)
+    path = os.path.join(os.path.dirname(module.__file__), *resource.split("/"))
+    with open(path, "rb") as stream:
+        return stream.read()
+'''
+
 HELPERS = {
     "entry_points": ("_entry_points", ENTRY_POINTS),
     "load_entry_point": ("_load_entry_point", LOAD_ENTRY_POINT),
     "entry_info": ("_entry_info", ENTRY_INFO),
     "entry_map": ("_entry_map", ENTRY_MAP),
     "parse_entry_point": ("_parse_entry_point", PARSE_ENTRY_POINT),
+    "resource_filename": ("_resource_filename", RESOURCE_FILENAME),
+    "resource_string": ("_resource_string", RESOURCE_STRING),
 }
 """Each helper: the name it is given in the module (when free) and its source."""
 
@@ -86,5 +112,7 @@ IMPORTS = {
     "entry_info": ("importlib.metadata",),
     "entry_map": ("importlib.metadata",),
     "parse_entry_point": ("importlib.metadata",),
+    "resource_filename": ("importlib", "os", "sys"),
+    "resource_string": ("importlib", "os", "sys"),
 }
 """The imports each helper needs."""

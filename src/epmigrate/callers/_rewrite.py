@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar, cast
+from typing import ClassVar, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import (
@@ -47,6 +47,10 @@ _MAP = {f"{PR}.get_entry_map"}
 _INFO = {f"{PR}.get_entry_info"}
 _PARSE = {f"{PR}.EntryPoint.parse"}
 _DIST = {f"{PR}.get_distribution"}
+_REQUIRE = {f"{PR}.require"}
+_RESOURCE_FILENAME = {f"{PR}.resource_filename"}
+_RESOURCE_STRING = {f"{PR}.resource_string"}
+_NAMESPACE = {f"{PR}.declare_namespace"}
 _NOT_FOUND = f"{PR}.DistributionNotFound"
 _CONFLICT = f"{PR}.VersionConflict"
 _CONSUMERS = {"list", "tuple", "sorted", "set", "frozenset", "enumerate", "any", "all", "dict"}
@@ -122,7 +126,14 @@ class _Rewriter:
             self.imports.update(IMPORTS[kind])
         return self.helpers[kind]
 
-    def expr(self, text: str) -> cst.BaseExpression:
+    def expr(self, text: str, at: cst.CSTNode | None = None) -> cst.BaseExpression:
+        """``text`` as an expression; inside an f-string, its quotes are the other kind."""
+        if at is not None and '"' in text:
+            node: cst.CSTNode | None = at
+            while node is not None and not isinstance(node, cst.FormattedString):
+                node = self.parents.get(node)
+            if isinstance(node, cst.FormattedString) and '"' in node.start:
+                text = text.replace('"', "'")
         return cst.parse_expression(text, config=self.module.config_for_parsing)
 
     def find(self, node: cst.CSTNode, message: str, hint: str) -> None:
@@ -220,29 +231,121 @@ class _Rewriter:
         self.did(call, "EntryPoint.parse -> importlib.metadata.EntryPoint")
         return True
 
-    def version_call(self, call: cst.Call) -> bool:
-        parent = self.parents.get(call)
+    _DIST_ATTRS: ClassVar[dict[str, str]] = {
+        "version": "{d}.version",
+        "location": 'str({d}.locate_file(""))',
+        "project_name": "{d}.name",
+        "key": "{d}.name.lower()",
+    }
+    """What a pkg_resources distribution's attributes are on an importlib.metadata one."""
+
+    def dist_attribute(self, node: cst.BaseExpression, dist: str) -> str | None:
+        """``dist.<attr>`` rewritten, when ``node`` (an attribute of a distribution) has one."""
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            form = self._DIST_ATTRS.get(parent.attr.value)
+            if form is not None:
+                return form.format(d=dist)
+        return None
+
+    def distribution_call(self, call: cst.Call, label: str) -> bool:
+        """``get_distribution(name)`` (or ``require(name)[0]``) read for its attributes.
+
+        ``.version``, ``.location``, ``.project_name`` and ``.key`` have their
+        importlib.metadata equivalents; so does a name bound to the call when
+        nothing else is read off it. Anything else is a finding.
+        """
         args = self.args(call, ["dist"])
-        if (
-            isinstance(parent, cst.Attribute)
-            and parent.value is call
-            and parent.attr.value == "version"
-            and args is not None
-            and "dist" in args
-            and self.dist_ok(call, args["dist"], "get_distribution")
-        ):
-            self.imports.add("importlib.metadata")
-            self.replace[parent] = self.expr(
-                f"importlib.metadata.version({self.code(args['dist'].value)})"
-            )
-            self.did(call, "get_distribution(...).version -> importlib.metadata.version")
-            return True
+        if args is None or "dist" not in args or not self.dist_ok(call, args["dist"], label):
+            return False
+        name = self.code(args["dist"].value)
+        node: cst.BaseExpression = call
+        parent = self.parents.get(call)
+        if label == "require":
+            # require(name)[0]: the distribution itself, first of what it resolves.
+            index = parent.slice[0].slice if isinstance(parent, cst.Subscript) else None
+            if not (
+                isinstance(parent, cst.Subscript)
+                and len(parent.slice) == 1
+                and isinstance(index, cst.Index)
+                and isinstance(index.value, cst.Integer)
+                and index.value.value == "0"
+            ):
+                return self.no_dist(call, label)
+            node = parent
+        self.imports.add("importlib.metadata")
+        if label == "get_distribution" or label == "require":
+            direct = self.dist_attribute(node, "importlib.metadata.distribution(" + name + ")")
+            if direct is not None:
+                attr = self.parents.get(node)
+                assert isinstance(attr, cst.Attribute)
+                if attr.attr.value == "version":
+                    direct = f"importlib.metadata.version({name})"
+                self.replace[attr] = self.expr(direct, at=attr)
+                self.did(call, f"{label}(...).{attr.attr.value} -> importlib.metadata")
+                return True
+        target = self.parents.get(node)
+        if isinstance(target, cst.Assign) and len(target.targets) == 1:
+            bound = target.targets[0].target
+            scope = self.scopes.get(bound) if isinstance(bound, cst.Name) else None
+            if isinstance(bound, cst.Name) and scope is not None:
+                assignments = list(scope.assignments[bound.value])
+                refs = [r.node for r in assignments[0].references] if len(assignments) == 1 else []
+                forms = [self.dist_attribute(ref, bound.value) for ref in refs]
+                if refs and all(f is not None for f in forms):
+                    self.replace[node] = self.expr(f"importlib.metadata.distribution({name})")
+                    for ref, form in zip(refs, forms, strict=True):
+                        attr = self.parents.get(ref)
+                        assert isinstance(attr, cst.Attribute) and form is not None
+                        if attr.attr.value != "version":
+                            self.replace[attr] = self.expr(form, at=attr)
+                    self.did(call, f"{label}(...) -> importlib.metadata.distribution")
+                    return True
+        return self.no_dist(call, label)
+
+    def no_dist(self, call: cst.Call, label: str) -> bool:
         if not any(f.line == self.line(call) for f in self.findings):
             self.find(
                 call,
-                "pkg_resources.get_distribution other than for its .version",
+                f"pkg_resources.{label} other than for a distribution's version, location or name",
                 "use importlib.metadata.distribution(name) (its .metadata, .files, .version)",
             )
+        return False
+
+    def resource_call(self, call: cst.Call, kind: str) -> bool:
+        args = self.args(call, ["package", "resource"])
+        if args is None or set(args) != {"package", "resource"}:
+            self.find(call, f"{kind} with arguments epmigrate cannot map", "pass them by position")
+            return False
+        text = f"{self.code(args['package'].value)}, {self.code(args['resource'].value)}"
+        self.replace[call] = self.expr(f"{self.helper(kind)}({text})")
+        self.did(call, f"{kind} -> the file beside the module")
+        return True
+
+    def namespace_call(self, call: cst.Call) -> bool:
+        """``declare_namespace(__name__)`` as a statement: ``pkgutil.extend_path``."""
+        stmt = self.parents.get(call)
+        args = self.args(call, ["packageName"])
+        if (
+            isinstance(stmt, cst.Expr)
+            and args is not None
+            and "packageName" in args
+            and self.code(args["packageName"].value) == "__name__"
+        ):
+            line = cst.parse_statement(
+                '__path__ = __import__("pkgutil").extend_path(__path__, __name__)\n',
+                config=self.module.config_for_parsing,
+            )
+            assert isinstance(line, cst.SimpleStatementLine)
+            self.replace[stmt] = line.body[0]
+            self.did(call, "declare_namespace(__name__) -> pkgutil.extend_path")
+            return True
+        self.find(
+            call,
+            "declare_namespace other than as a statement of its package's __init__",
+            "make the package a native namespace package (no __init__.py), or use "
+            "__path__ = pkgutil.extend_path(__path__, __name__)",
+        )
         return False
 
     # -- names bound to entry points -------------------------------------------
@@ -307,7 +410,9 @@ class _Rewriter:
             self.replace[attr] = self.expr(f"{ep}.module")
             self.did(attr, "ep.module_name -> ep.module")
         elif key == "attrs":
-            self.replace[attr] = self.expr(f'tuple({ep}.attr.split(".") if {ep}.attr else ())')
+            self.replace[attr] = self.expr(
+                f'tuple({ep}.attr.split(".") if {ep}.attr else ())', at=attr
+            )
             self.did(attr, "ep.attrs -> ep.attr, split")
         elif key == "extras":
             self.replace[attr] = self.expr(f"tuple({ep}.extras)")
@@ -421,7 +526,15 @@ class _Rewriter:
                     if self.parse_call(node):
                         producers.append(node)
                 elif names & _DIST:
-                    self.version_call(node)
+                    self.distribution_call(node, "get_distribution")
+                elif names & _REQUIRE:
+                    self.distribution_call(node, "require")
+                elif names & _RESOURCE_FILENAME:
+                    self.resource_call(node, "resource_filename")
+                elif names & _RESOURCE_STRING:
+                    self.resource_call(node, "resource_string")
+                elif names & _NAMESPACE or _dunder_import_of(node.func):
+                    self.namespace_call(node)
             elif isinstance(node, cst.ExceptHandler) and node.type is not None:
                 types = (
                     [e.value for e in node.type.elements]
@@ -448,6 +561,9 @@ class _Rewriter:
                 covered.update(id(n) for n in walk(node))
                 continue
             if id(node) in covered or not isinstance(node, (cst.Name, cst.Attribute)):
+                continue
+            if id(_base(node)) in covered:
+                # Read off what a rewritten call gives (get_entry_map(...).keys).
                 continue
             names = {n for n in self.q(node) if n == PR or n.startswith(f"{PR}.")}
             if not names:
@@ -499,6 +615,32 @@ class _Apply(cst.CSTTransformer):
                     return cst.RemoveFromParent()
                 return cast(_NodeT, updated_node.with_changes(body=body))
         return updated_node
+
+
+def _base(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The node an attribute chain starts from: ``a`` of ``a(x).b[0].c``."""
+    while True:
+        if isinstance(node, (cst.Attribute, cst.Subscript)):
+            node = node.value
+        elif isinstance(node, cst.Call):
+            node = node.func
+        else:
+            return node
+
+
+def _dunder_import_of(func: cst.BaseExpression) -> bool:
+    """``__import__("pkg_resources").declare_namespace``."""
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "declare_namespace"):
+        return False
+    inner = func.value
+    return (
+        isinstance(inner, cst.Call)
+        and isinstance(inner.func, cst.Name)
+        and inner.func.value == "__import__"
+        and len(inner.args) == 1
+        and isinstance(inner.args[0].value, cst.SimpleString)
+        and inner.args[0].value.evaluated_value == PR
+    )
 
 
 def _imports_pkg_resources(stmt: cst.BaseSmallStatement) -> bool:
