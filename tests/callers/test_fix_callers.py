@@ -167,15 +167,13 @@ def test_a_requirement_where_a_name_belongs_is_left() -> None:
 def test_other_pkg_resources_uses_are_findings_and_keep_the_import() -> None:
     source = (
         "import pkg_resources\n"
-        "path = pkg_resources.resource_filename('w', 'data')\n"
+        "env = pkg_resources.Environment(['/plugins'])\n"
         "pkg_resources.working_set.add_entry('/x')\n"
     )
     result = rewrite(source, path="host.py")
     assert result.text == source
     assert [f.line for f in result.findings] == [2, 3]
-    assert (
-        "pkg_resources.resource_filename is not an entry-point read" in result.findings[0].message
-    )
+    assert "pkg_resources.Environment is not an entry-point read" in result.findings[0].message
 
 
 def test_a_lone_version_conflict_handler_is_left() -> None:
