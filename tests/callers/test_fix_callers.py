@@ -146,11 +146,38 @@ def test_a_requirement_check_is_left_with_its_import(code: str, message: str) ->
     result = rewrite(source, path="host.py")
     assert [f.line for f in result.findings] == [4]
     assert message in result.findings[0].message
-    # The loop is rewritten; the call that needs pkg_resources keeps it importable.
-    assert result.text.startswith(
-        "import functools\nimport importlib.metadata\n\nimport pkg_resources\n"
+    # The loop gives what the call needs: both stay pkg_resources, never half a rewrite.
+    assert result.text == source
+
+
+def test_an_entry_point_attribute_epmigrate_cannot_follow_is_a_finding() -> None:
+    source = (
+        "import pkg_resources\n\n"
+        "def names(group):\n"
+        "    return [ep.name for ep in pkg_resources.iter_entry_points(group)]\n\n"
+        "def where(entry_point):\n    return entry_point.module_name\n"
     )
-    assert f"    {code}\n" in result.text
+    result = rewrite(source, path="host.py")
+    assert "return [ep.name for ep in _entry_points(group)]" in result.text
+    assert [f.line for f in result.findings] == [7]
+    assert "entry_point.module_name: epmigrate cannot tell" in result.findings[0].message
+
+
+def test_a_use_left_in_a_function_keeps_only_its_own_import() -> None:
+    out = fixed(
+        """        import pkg_resources
+
+        VERSION = pkg_resources.require('w')[0].version
+
+
+        def closure():
+            import pkg_resources
+
+            return pkg_resources.require('w')
+        """
+    )
+    assert out.startswith("import importlib.metadata\n\nVERSION = importlib.metadata.version")
+    assert "    import pkg_resources\n\n    return pkg_resources.require('w')\n" in out
 
 
 def test_a_requirement_where_a_name_belongs_is_left() -> None:

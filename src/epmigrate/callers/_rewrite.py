@@ -101,6 +101,7 @@ class _Rewriter:
         self.helpers: dict[str, str] = {}  # kind -> name in the module
         self.imports: set[str] = set()
         self.left: list[cst.CSTNode] = []  # pkg_resources uses left as they were
+        self.undone: list[cst.Call] = []  # calls left because of a use of what they give
         names = self.scopes[self.module]
         self.taken = set(names.assignments._assignments) if names is not None else set()
 
@@ -142,6 +143,17 @@ class _Rewriter:
 
     def did(self, node: cst.CSTNode, what: str) -> None:
         self.rewrites.append(Rewrite(self.line(node), what))
+
+    def undo(self, call: cst.Call) -> None:
+        """Take back the rewrite of ``call``: it stays a pkg_resources call, with its import."""
+        self.replace.pop(call, None)
+        line = self.line(call)
+        for i, rewrite in enumerate(self.rewrites):
+            if rewrite.line == line:
+                del self.rewrites[i]
+                break
+        self.left.append(call)
+        self.undone.append(call)
 
     # -- the calls -------------------------------------------------------------
 
@@ -546,14 +558,69 @@ class _Rewriter:
             elif isinstance(node, cst.SimpleString):
                 self.patch_target(node)
         for call in producers:
+            # A use of what the call gives that cannot be kept takes the
+            # call's own rewrite back: never half a rewrite.
+            findings, replaced = len(self.findings), set(self.replace)
+            rewrites = len(self.rewrites)
             for name in self.bound_names(call):
                 self.rename_attributes(name)
+            if len(self.findings) > findings:
+                for node in set(self.replace) - replaced:
+                    del self.replace[node]
+                del self.rewrites[rewrites:]
+                self.undo(call)
         self.note_left()
+        self.note_untracked()
+
+    def imports_needed(self) -> set[cst.CSTNode]:
+        """The pkg_resources imports the uses left as they were resolve to.
+
+        A use inside a function that imports pkg_resources itself needs
+        only that import: the module's own can go.
+        """
+        needed: set[cst.CSTNode] = set()
+        for node in self.left:
+            base = _base(node) if isinstance(node, cst.BaseExpression) else node
+            scope = self.scopes.get(base) if isinstance(base, cst.Name) else None
+            if scope is None or not isinstance(base, cst.Name):
+                # Not a name epmigrate can follow: keep every import.
+                return {n for n in walk(self.module) if isinstance(n, (cst.Import, cst.ImportFrom))}
+            for assignment in scope[base.value]:
+                bound = getattr(assignment, "node", None)
+                if isinstance(bound, (cst.Import, cst.ImportFrom)):
+                    needed.add(bound)
+        return needed
+
+    def note_untracked(self) -> None:
+        """``x.module_name`` or ``x.dist.project_name`` on a name epmigrate could not follow.
+
+        In a module whose entry points now come from importlib.metadata, such
+        an attribute would fail at run time: a finding, so that the rewrite
+        is never half done silently.
+        """
+        if not self.rewrites:
+            return
+        covered = {id(n) for node in self.replace for n in walk(node)}
+        for node in walk(self.module):
+            if not isinstance(node, cst.Attribute) or id(node) in covered:
+                continue
+            key = node.attr.value
+            dist = isinstance(node.value, cst.Attribute) and node.value.attr.value == "dist"
+            if key == "module_name" or (key == "project_name" and dist):
+                self.findings.append(
+                    Finding(
+                        self.line(node),
+                        f"{self.code(node)}: epmigrate cannot tell whether this is an entry "
+                        "point (importlib.metadata's have no such attribute)",
+                        "if it is one, write .module (for module_name) or .dist.name (for "
+                        "dist.project_name) by hand",
+                    )
+                )
 
     def note_left(self) -> None:
         """Every other use of pkg_resources: a finding, and its import stays."""
         covered: set[int] = set()
-        for node in [*self.replace, *self.remove]:
+        for node in [*self.replace, *self.remove, *self.undone]:
             covered.update(id(n) for n in walk(node))
         lines = {f.line for f in self.findings}
         for node in walk(self.module):
@@ -583,10 +650,11 @@ class _Rewriter:
 
 
 class _Apply(cst.CSTTransformer):
-    def __init__(self, r: _Rewriter, drop_imports: bool) -> None:
+    def __init__(self, r: _Rewriter, keep: set[cst.CSTNode]) -> None:
         super().__init__()
         self.r = r
-        self.drop_imports = drop_imports
+        self.keep = keep
+        """The pkg_resources imports a use left as it was still needs."""
 
     def on_leave(
         self, original_node: _NodeT, updated_node: _NodeT
@@ -608,8 +676,12 @@ class _Apply(cst.CSTTransformer):
                 # ends it the way it did (no comma left hanging).
                 kept[-1] = kept[-1].with_changes(comma=last.comma)
                 return cast(_NodeT, updated_node.with_changes(elements=kept))
-        if self.drop_imports and isinstance(updated_node, cst.SimpleStatementLine):
-            body = [s for s in updated_node.body if not _imports_pkg_resources(s)]
+        if isinstance(updated_node, cst.SimpleStatementLine):
+            body = [
+                new
+                for old, new in zip(original_node.body, updated_node.body, strict=True)  # type: ignore[attr-defined]
+                if old in self.keep or not _imports_pkg_resources(old)
+            ]
             if len(body) != len(updated_node.body):
                 if not body:
                     return cst.RemoveFromParent()
@@ -732,7 +804,7 @@ def rewrite(
     r.run()
     if not r.replace and not r.remove:
         return Result(text, [], sorted(r.findings, key=lambda f: f.line))
-    new = wrapper.module.visit(_Apply(r, drop_imports=not r.left))
+    new = wrapper.module.visit(_Apply(r, keep=r.imports_needed()))
     new = _add_helpers(new, r)
     try:
         compile(new.code, path or "<module>", "exec", dont_inherit=True)
