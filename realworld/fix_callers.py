@@ -195,6 +195,13 @@ def main() -> int:
                 }
         rows.append(row)
         print(_line(row), flush=True)
+        if row["status"] != "ok":
+            for finding in row.get("fix_callers", {}).get("findings", []):
+                print(f"    left as it was: {finding[:200]}", flush=True)
+            if "after" in row and row["after"]["exit"]:
+                print(
+                    "    after: " + row["after"]["tail"][-600:].replace("\n", "\n    "), flush=True
+                )
     RESULTS.parent.mkdir(exist_ok=True)
     if not args.names:
         RESULTS.write_text(json.dumps(rows, indent=1, sort_keys=True) + "\n", encoding="utf-8")
