@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test demo lint typecheck unit fuzz bench bench-scale realworld realworld-adopt realworld-metadata realworld-move clean
+.PHONY: test demo lint typecheck unit fuzz bench bench-scale realworld realworld-adopt realworld-metadata realworld-move realworld-fix-callers clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,7 @@ realworld: $(STAMP)
 	$(BIN)/python realworld/adopt.py
 	$(BIN)/python realworld/metadata.py --jobs 2
 	$(BIN)/python realworld/move.py --jobs 2
+	$(BIN)/python realworld/fix_callers.py
 
 # `epmigrate adopt` on released Neutron and Cinder, checked by their own tests
 # and their own managers (realworld/adopt.py; about 40 minutes, most of it
@@ -73,6 +74,13 @@ realworld-metadata: $(STAMP)
 # about a quarter of an hour).
 realworld-move: $(STAMP)
 	$(BIN)/python realworld/move.py
+
+# `epmigrate fix-callers` on released packages that read entry points through
+# pkg_resources, checked by their own tests before (setuptools<82) and after
+# (setuptools>=82, no pkg_resources) and by their import time
+# (realworld/fix_callers.py; about 20 minutes).
+realworld-fix-callers: $(STAMP)
+	$(BIN)/python realworld/fix_callers.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .mypy_cache .pytest_cache .ruff_cache
