@@ -24,6 +24,8 @@ The package passes when all three hold. Results go to
 package fails.
 
     python realworld/fix_callers.py [NAME ...] [--runs N]
+
+With NAMEs, their rows of results.json are replaced and the rest kept.
 """
 
 from __future__ import annotations
@@ -68,10 +70,11 @@ def make_venv(where: Path, setuptools: str, deps: list[str], project: Path) -> P
     done = run([*pip, setuptools, "wheel", *deps])
     if done.returncode:
         raise RuntimeError(f"pip install {setuptools} {deps}: {done.stderr[-1500:]}")
-    # The project's own build, with the setuptools of this environment for the
-    # old one (its build may import pkg_resources) and isolated for the new one.
-    isolation = ["--no-build-isolation"] if setuptools == OLD_SETUPTOOLS else []
-    done = run([*pip, *isolation, str(project)])
+    # The project's own build in pip's isolated environment; when that fails
+    # (a setup.py that imports pkg_resources itself), with this environment's.
+    done = run([*pip, str(project)])
+    if done.returncode and setuptools == OLD_SETUPTOOLS:
+        done = run([*pip, "--no-build-isolation", str(project)])
     if done.returncode:
         raise RuntimeError(f"pip install {project.name}: {done.stderr[-1500:]}")
     return python
@@ -203,8 +206,13 @@ def main() -> int:
                     "    after: " + row["after"]["tail"][-600:].replace("\n", "\n    "), flush=True
                 )
     RESULTS.parent.mkdir(exist_ok=True)
-    if not args.names:
-        RESULTS.write_text(json.dumps(rows, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    if args.names and RESULTS.exists():
+        # Packages named on the command line replace their rows, in the list's order.
+        order = [s["name"] for s in tomllib.loads(PACKAGES.read_text(encoding="utf-8"))["package"]]
+        kept = {r["name"]: r for r in json.loads(RESULTS.read_text(encoding="utf-8"))}
+        kept.update({r["name"]: r for r in rows})
+        rows = [kept[n] for n in order if n in kept]
+    RESULTS.write_text(json.dumps(rows, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     head = f"{'package':28} {'before':>14} {'after':>14} {'rewrites':>8} {'left':>4}"
     print(f"\n{head} {'import':>7}  status")
     for row in rows:
