@@ -33,6 +33,7 @@ SCRIPTS = (
     "process.py",
     "metadata.py",
     "move.py",
+    "fix_callers.py",
 )
 
 

@@ -26,7 +26,6 @@ from typing import ClassVar, TypeVar, cast
 import libcst as cst
 from libcst.metadata import (
     MetadataWrapper,
-    ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
     ScopeProvider,
@@ -91,7 +90,13 @@ class _Rewriter:
         self.facts = Facts(wrapper, path)
         self.wrapper = wrapper
         self.module = wrapper.module
-        self.parents = wrapper.resolve(ParentNodeProvider)
+        # One pass over the tree gives every node in order, each one's
+        # parent and the nodes below it (a slice of that order).
+        tree = _Tree()
+        self.module.visit(tree)
+        self.nodes = tree.nodes
+        self.parents = tree.parents
+        self._spans = tree.spans
         self.scopes = wrapper.resolve(ScopeProvider)
         self.targets = targets
         self.replace: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -106,6 +111,13 @@ class _Rewriter:
         self.taken = set(names.assignments._assignments) if names is not None else set()
 
     # -- small tools ---------------------------------------------------------
+
+    def subtree(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """``node`` and every node below it (``walk`` for a node of this module)."""
+        span = self._spans.get(id(node))
+        if span is None:
+            return list(walk(node))
+        return self.nodes[span[0] : span[1]]
 
     def q(self, node: cst.CSTNode) -> set[str]:
         return self.facts.qualified(node)
@@ -517,7 +529,7 @@ class _Rewriter:
 
     def run(self) -> None:
         producers: list[cst.Call] = []
-        for node in walk(self.module):
+        for node in self.nodes:
             if isinstance(node, cst.Call):
                 names = self.q(node.func)
                 if names & _ITER:
@@ -584,7 +596,7 @@ class _Rewriter:
             scope = self.scopes.get(base) if isinstance(base, cst.Name) else None
             if scope is None or not isinstance(base, cst.Name):
                 # Not a name epmigrate can follow: keep every import.
-                return {n for n in walk(self.module) if isinstance(n, (cst.Import, cst.ImportFrom))}
+                return {n for n in self.nodes if isinstance(n, (cst.Import, cst.ImportFrom))}
             for assignment in scope[base.value]:
                 bound = getattr(assignment, "node", None)
                 if isinstance(bound, (cst.Import, cst.ImportFrom)):
@@ -600,8 +612,8 @@ class _Rewriter:
         """
         if not self.rewrites:
             return
-        covered = {id(n) for node in self.replace for n in walk(node)}
-        for node in walk(self.module):
+        covered = {id(n) for node in self.replace for n in self.subtree(node)}
+        for node in self.nodes:
             if not isinstance(node, cst.Attribute) or id(node) in covered:
                 continue
             key = node.attr.value
@@ -621,11 +633,11 @@ class _Rewriter:
         """Every other use of pkg_resources: a finding, and its import stays."""
         covered: set[int] = set()
         for node in [*self.replace, *self.remove, *self.undone]:
-            covered.update(id(n) for n in walk(node))
+            covered.update(id(n) for n in self.subtree(node))
         lines = {f.line for f in self.findings}
-        for node in walk(self.module):
+        for node in self.nodes:
             if isinstance(node, (cst.Import, cst.ImportFrom)):
-                covered.update(id(n) for n in walk(node))
+                covered.update(id(n) for n in self.subtree(node))
                 continue
             if id(node) in covered or not isinstance(node, (cst.Name, cst.Attribute)):
                 continue
@@ -635,7 +647,7 @@ class _Rewriter:
             names = {n for n in self.q(node) if n == PR or n.startswith(f"{PR}.")}
             if not names:
                 continue
-            covered.update(id(n) for n in walk(node))
+            covered.update(id(n) for n in self.subtree(node))
             self.left.append(node)
             if self.line(node) not in lines:
                 lines.add(self.line(node))
@@ -647,6 +659,30 @@ class _Rewriter:
                         "see docs/fix-callers.md for its importlib equivalent",
                     )
                 )
+
+
+class _Tree(cst.CSTVisitor):
+    """Every node in order, its parent, and where the nodes below it end."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes: list[cst.CSTNode] = []
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.spans: dict[int, tuple[int, int]] = {}
+        self._open: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._open:
+            self.parents[node] = self._open[-1]
+        self.spans[id(node)] = (len(self.nodes), -1)
+        self.nodes.append(node)
+        self._open.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._open.pop()
+        start = self.spans[id(original_node)][0]
+        self.spans[id(original_node)] = (start, len(self.nodes))
 
 
 class _Apply(cst.CSTTransformer):
@@ -797,9 +833,7 @@ def rewrite(
             hint="fix the syntax error first; nothing was written",
         ) from exc
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    wrapper.resolve_many(
-        [QualifiedNameProvider, PositionProvider, ParentNodeProvider, ScopeProvider]
-    )
+    wrapper.resolve_many([QualifiedNameProvider, PositionProvider, ScopeProvider])
     r = _Rewriter(wrapper, path, targets or {})
     r.run()
     if not r.replace and not r.remove:
