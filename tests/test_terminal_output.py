@@ -6,6 +6,7 @@ Commands run as users start them: the console script, in a pseudo-terminal
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
@@ -153,3 +154,25 @@ def test_mkvenv_without_epmigrate_says_so_and_leaves_nothing(tmp_path: Path) -> 
     assert "cannot import epmigrate and stevedore" in proc.stderr
     assert "hint: " in proc.stderr
     assert not target.exists()
+
+
+def test_force_colour_colours_a_pipe_and_no_colour_wins(samples: Path) -> None:
+    ext = "widget_service/src/widget_service/extensions"
+    forced = piped(samples, "scan", "--no-cache", ext, FORCE_COLOR="1")
+    assert "\x1b[1mFILE" in forced.stdout and "\x1b[31mnot-extension\x1b[0m" in forced.stdout
+    both = piped(samples, "scan", "--no-cache", ext, FORCE_COLOR="1", NO_COLOR="1")
+    assert "\x1b[" not in both.stdout
+    empty = piped(samples, "scan", "--no-cache", ext, FORCE_COLOR="")
+    assert "\x1b[" not in empty.stdout
+
+
+def test_profiles_as_json(samples: Path) -> None:
+    done = piped(samples, "profiles", "--format", "json")
+    assert done.returncode == 0
+    document = json.loads(done.stdout)
+    assert document["schema"] == 1
+    by_name = {p["name"]: p for p in document["profiles"]}
+    assert by_name["nova"]["import_by"] == "dotted" and by_name["nova"]["recursive"] is True
+    assert by_name["neutron"]["group_template"] == "{package}.api.extensions"
+    text = piped(samples, "profiles").stdout.splitlines()
+    assert [line.split()[0] for line in text] == list(by_name)

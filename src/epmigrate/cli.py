@@ -58,12 +58,24 @@ class UsageError(click.UsageError):
 @click.version_option(
     __version__, prog_name="epmigrate", message=VERSION_MESSAGE.replace("{version}", "%(version)s")
 )
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Move plugin systems from legacy path scanning to entry points."""
+    if os.environ.get("FORCE_COLOR") and not os.environ.get("NO_COLOR"):
+        # click strips colour from what is not a terminal unless told otherwise.
+        ctx.color = True
 
 
 @cli.command("profiles")
-def profiles_command() -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format; json prints one document on stdout (docs/profiles.md).",
+)
+def profiles_command(fmt: str) -> None:
     """List the installed legacy-loader profiles, one line each."""
     from epmigrate.profiles import available_profiles
 
@@ -71,6 +83,26 @@ def profiles_command() -> None:
         found = available_profiles()
     except EpmigrateError as exc:
         raise click.ClickException(str(exc)) from exc
+    if fmt == "json":
+        import json
+
+        document = {
+            "schema": 1,
+            "profiles": [
+                {
+                    "name": name,
+                    "summary": profile.summary,
+                    "recursive": profile.recursive,
+                    "import_by": profile.import_by,
+                    "default_bases": list(profile.default_bases),
+                    "group_template": profile.group_template,
+                    "services": list(profile.services),
+                }
+                for name, profile in found.items()
+            ],
+        }
+        click.echo(json.dumps(document, indent=2))
+        return
     width = max((len(n) for n in found), default=0)
     for name, profile in found.items():
         click.echo(f"{name:<{width}}  {profile.summary}")

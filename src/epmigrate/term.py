@@ -1,8 +1,9 @@
 """What the command line prints for a person: paths, plurals, colour, widths.
 
 Kept apart from the renderers so that JSON and pasted snippets stay plain:
-colour only on a terminal and never under ``NO_COLOR``; tables fitted to the
-terminal's width only when stdout is one (a pipe gets every column whole).
+colour only on a terminal (or under ``FORCE_COLOR``) and never under
+``NO_COLOR``; tables fitted to the terminal's width only when stdout is one
+(a pipe gets every column whole).
 """
 
 from __future__ import annotations
@@ -84,8 +85,16 @@ def is_terminal(stream: IO[str] | None = None) -> bool:
 
 
 def colour_on(stream: IO[str] | None = None) -> bool:
-    """Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org)."""
-    return not os.environ.get("NO_COLOR") and is_terminal(stream)
+    """Colour on a terminal; never with ``NO_COLOR`` set, always with ``FORCE_COLOR`` set.
+
+    Both count when set to anything but the empty string (https://no-color.org,
+    https://force-color.org); ``NO_COLOR`` wins when both are set.
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return is_terminal(stream)
 
 
 def style(text: str, on: bool, **styles: object) -> str:
