@@ -32,6 +32,7 @@ from epmigrate.move._metadata import ProjectTable, project_table
 from epmigrate.move._setuppy import SetupPy, read_setup_py, without_entry_points
 from epmigrate.move._toml import Item, comment, string, table
 from epmigrate.write.ini import Document, Option, parse
+from epmigrate.write.setupcfg import pbr_group
 from epmigrate.write.text import strip_bom
 from epmigrate.write.toml_offsets import TomlLayout
 
@@ -111,7 +112,6 @@ class Move:
 class _Group:
     name: str
     items: list[Item]
-    origin: str
     path: str
     line: int
     before: tuple[str, ...] = ()
@@ -130,10 +130,6 @@ class _Source:
 
 def _read(path: str) -> Snapshot | None:
     return fileio.read_text(path) if os.path.isfile(path) else None
-
-
-def _pbr_group(group: str) -> str:
-    return group.lower().replace("-", "_")
 
 
 def _table_of(group: str) -> tuple[str, ...]:
@@ -170,13 +166,8 @@ def _entry(part: _cfg.Part, path: str, group: str, warnings: list[str]) -> Item:
 def _cfg_groups(doc: Document, opt: Option, path: str, group: str, w: list[str]) -> _Group:
     found, trailing = _cfg.parts(doc, opt)
     items = [_entry(p, path, group, w) for p in found]
-    above = []
-    index = opt.line - 1
-    while index >= 0 and doc.lines[index].strip().startswith(("#", ";")):
-        above.append(doc.lines[index].strip())
-        index -= 1
-    above.reverse()
-    return _Group(group, items, "", path, opt.line + 1, tuple(above), tuple(trailing))
+    _, above = _cfg.comments_above(doc, opt)
+    return _Group(group, items, path, opt.line + 1, above, tuple(trailing))
 
 
 def _file_directive(root: str, doc: Document, cfg_path: str, w: list[str]) -> _Source | None:
@@ -205,7 +196,7 @@ def _file_directive(root: str, doc: Document, cfg_path: str, w: list[str]) -> _S
                 part = _cfg.Part(f"{entry.name} = {value_text}", (), entry.line + 1)
                 if found:
                     items.append(_entry(part, path, sect.name, w))
-            source.groups.append(_Group(sect.name, items, "", path, sect.header + 1))
+            source.groups.append(_Group(sect.name, items, path, sect.header + 1))
         w.append(
             f"{name} is no longer read by the build once its entry points are in "
             "pyproject.toml; delete it when you commit the move"
@@ -233,7 +224,7 @@ def _cfg_sources(
             continue
         source = _Source(f"setup.cfg [{section}]", cfg_path, sect.header + 1)
         for opt in sect.options.values():
-            group = _pbr_group(opt.name) if registered else opt.name
+            group = pbr_group(opt.name) if registered else opt.name
             source.groups.append(_cfg_groups(doc, opt, cfg_path, group, w))
         sources.append(source)
         drop.update(range(sect.header, sect.end + 1))
@@ -252,7 +243,7 @@ def _setup_source(setup: SetupPy) -> _Source | None:
     source = _Source("setup.py entry_points=", setup.path, setup.entry_points.lineno)
     for group, items in setup.groups.items():
         line = items[0].line if items and items[0].line else setup.entry_points.lineno
-        source.groups.append(_Group(group, list(items), "", setup.path, line))
+        source.groups.append(_Group(group, list(items), setup.path, line))
     return source
 
 

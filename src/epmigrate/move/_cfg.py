@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from epmigrate.move._toml import Item
 from epmigrate.write.ini import Document, Option
 
-__all__ = ["Part", "items_of", "parts", "span", "split_inline"]
+__all__ = ["Part", "comments_above", "items_of", "parts", "split_inline"]
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,12 @@ def items_of(doc: Document, opt: Option, *, split: str = "") -> tuple[list[Item]
     return items, trailing
 
 
-def span(doc: Document, opt: Option) -> range:
-    """The line indexes an option takes, its trailing comment lines included.
-
-    Comment lines after the value and before the next option or section
-    belong to the option when they are indented like its continuation lines
-    (configparser would have read them inside the value).
-    """
-    return range(opt.line, opt.end + 1)
+def comments_above(doc: Document, opt: Option) -> tuple[list[int], tuple[str, ...]]:
+    """Comment lines right above an option (no blank line between), with their indexes."""
+    index = opt.line - 1
+    found: list[int] = []
+    while index >= 0 and doc.lines[index].strip().startswith(("#", ";")):
+        found.append(index)
+        index -= 1
+    found.reverse()
+    return found, tuple(doc.lines[i].strip() for i in found)

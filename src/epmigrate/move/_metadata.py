@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from epmigrate.move._cfg import items_of, parts
+from epmigrate.move._cfg import comments_above, items_of, parts
 from epmigrate.move._errors import MoveError
 from epmigrate.move._toml import Item, array, string, table
 from epmigrate.write.ini import Document, Option
@@ -69,17 +69,6 @@ class ProjectTable:
     """``[section] key`` of each setup.cfg value moved."""
 
 
-def _comments_above(doc: Document, opt: Option) -> tuple[list[int], tuple[str, ...]]:
-    """Comment lines right above an option (no blank line between), with their indexes."""
-    index = opt.line - 1
-    found: list[int] = []
-    while index >= 0 and doc.lines[index].strip().startswith(("#", ";")):
-        found.append(index)
-        index -= 1
-    found.reverse()
-    return found, tuple(doc.lines[i].strip() for i in found)
-
-
 class _Reader:
     """setup.cfg values for one ``[project]``, and the lines they take."""
 
@@ -126,7 +115,7 @@ class _Reader:
 
     def take(self, opt: Option) -> tuple[str, ...]:
         """Mark the option's lines (and the comments right above) as moved."""
-        above, comments = _comments_above(self.doc, opt)
+        above, comments = comments_above(self.doc, opt)
         self.out.drop.update(above)
         self.out.drop.update(range(opt.line, opt.end + 1))
         self.out.moved.append(f"[{opt.section}] {opt.name}")

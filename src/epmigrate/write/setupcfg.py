@@ -31,6 +31,7 @@ __all__ = [
     "add_entry_points",
     "add_to_entry_points_file",
     "parse",
+    "pbr_group",
 ]
 
 SETUPTOOLS_SECTION = "options.entry_points"
@@ -71,7 +72,7 @@ def add_entry_points(
             if "%" in spec.name or "%" in spec.value or "%" in group:
                 _refuse_percent(spec, path)
         if section == PBR_SECTION:
-            _refuse_pbr_group(group, path)
+            _refusepbr_group(group, path)
     doc = parse(text, path=path)
     if "%" in text:
         _refuse_bad_interpolation(doc, path)
@@ -224,14 +225,14 @@ def _refuse_bad_interpolation(doc: Document, path: str | None) -> None:
                 ) from exc
 
 
-def _pbr_group(group: str) -> str:
+def pbr_group(group: str) -> str:
     """The group name pbr registers for an option of ``[entry_points]``."""
     return group.lower().replace("-", "_")
 
 
-def _refuse_pbr_group(group: str, path: str | None) -> None:
+def _refusepbr_group(group: str, path: str | None) -> None:
     """Refuse a group name that pbr would register under another name."""
-    registered = _pbr_group(group)
+    registered = pbr_group(group)
     if registered != group:
         raise ValidationError(
             f"pbr lower-cases entry-point group names and turns '-' into '_', so group "
@@ -245,7 +246,7 @@ def _refuse_pbr_group(group: str, path: str | None) -> None:
 def _refuse_pbr_alias(sect: Section, group: str, path: str | None) -> None:
     """Refuse a new pbr group that pbr would read as the same as an existing one."""
     for name, opt in sect.options.items():
-        if _pbr_group(name) == group:
+        if pbr_group(name) == group:
             raise ConflictError(
                 f"[entry_points] already has group {name!r}, which pbr reads as {group!r}; "
                 f"a second option {group!r} would make pbr fail on a duplicate option",
