@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -799,6 +799,15 @@ def _scan_errors(result: ScanResult) -> int:
     return len(errors)
 
 
+def _json_error(exc: EpmigrateError, **where: str) -> NoReturn:
+    """The ``--format json`` document of a command that stopped on ``exc``; exit 1."""
+    import json
+
+    error = {"message": exc.message, "path": exc.path, "line": exc.line, "hint": exc.hint}
+    click.echo(json.dumps({"schema": 1, **where, "status": "error", "error": error}))
+    sys.exit(1)
+
+
 def _colour_err() -> bool:
     """Colour on stderr: only on a terminal and without NO_COLOR."""
     from epmigrate.term import colour_on
@@ -858,9 +867,7 @@ def adopt_command(
             outcome = commit(outcome)
     except EpmigrateError as exc:
         if fmt == "json":
-            error = {"message": exc.message, "path": exc.path, "line": exc.line, "hint": exc.hint}
-            click.echo(json.dumps({"schema": 1, "file": file, "status": "error", "error": error}))
-            sys.exit(1)
+            _json_error(exc, file=file)
         raise click.ClickException(str(exc)) from exc
     adoption = outcome.adoption
     if not adoption.changed:
@@ -946,11 +953,7 @@ def move_command(project: str, check: bool, show_diff: bool, fmt: str) -> None:
             move = commit(move)
     except EpmigrateError as exc:
         if fmt == "json":
-            error = {"message": exc.message, "path": exc.path, "line": exc.line, "hint": exc.hint}
-            click.echo(
-                json.dumps({"schema": 1, "project": project, "status": "error", "error": error})
-            )
-            sys.exit(1)
+            _json_error(exc, project=project)
         raise click.ClickException(str(exc)) from exc
     if not move.changed:
         status = "nothing-to-move"
@@ -1064,9 +1067,7 @@ def fix_callers_command(paths: tuple[str, ...], check: bool, show_diff: bool, fm
             commit(changed)
     except EpmigrateError as exc:
         if fmt == "json":
-            error = {"message": exc.message, "path": exc.path, "line": exc.line, "hint": exc.hint}
-            click.echo(json.dumps({"schema": 1, "status": "error", "error": error}))
-            sys.exit(1)
+            _json_error(exc)
         raise click.ClickException(str(exc)) from exc
     left = sum(len(f.result.findings) for f in fixes)
     if not changed:

@@ -30,7 +30,7 @@ from epmigrate.fileio import Snapshot
 from epmigrate.profiles import Profile, get_profile
 from epmigrate.scan.locate import package_of
 from epmigrate.write.setup_source import nesting_guard, parse_python
-from epmigrate.write.text import strip_bom
+from epmigrate.write.text import strip_bom, unified_diff
 
 __all__ = [
     "AdoptError",
@@ -197,17 +197,7 @@ class Outcome:
 
     def diff(self) -> str:
         """A unified diff of the change (empty when nothing changes)."""
-        import difflib
-
-        name = os.path.relpath(self.path)
-        return "".join(
-            difflib.unified_diff(
-                self.adoption.original.splitlines(keepends=True),
-                self.adoption.text.splitlines(keepends=True),
-                fromfile=f"a/{name}",
-                tofile=f"b/{name}",
-            )
-        )
+        return unified_diff(self.adoption.original, self.adoption.text, os.path.relpath(self.path))
 
 
 def _refuse_link(path: str) -> None:

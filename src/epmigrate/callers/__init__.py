@@ -12,7 +12,6 @@ under test calls now, when exactly one module of the paths has it.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from epmigrate.callers._rewrite import PR, Finding, Result, Rewrite, rewrite
 from epmigrate.errors import EpmigrateError, ParseError
 from epmigrate.fileio import Snapshot
 from epmigrate.scan.locate import package_of
+from epmigrate.write.text import unified_diff
 
 __all__ = ["FileFix", "Finding", "Rewrite", "commit", "prepare"]
 
@@ -52,15 +52,7 @@ class FileFix:
         return self.result.text != self.snapshot.text
 
     def diff(self) -> str:
-        name = os.path.relpath(self.path)
-        return "".join(
-            difflib.unified_diff(
-                self.snapshot.text.splitlines(keepends=True),
-                self.result.text.splitlines(keepends=True),
-                fromfile=f"a/{name}",
-                tofile=f"b/{name}",
-            )
-        )
+        return unified_diff(self.snapshot.text, self.result.text, os.path.relpath(self.path))
 
 
 def _python_files(paths: Sequence[str]) -> Iterator[str]:

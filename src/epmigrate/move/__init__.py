@@ -17,7 +17,6 @@ moved, and the new setup.cfg must read as the old one without what moved.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from epmigrate.move._setuppy import SetupPy, read_setup_py, without_entry_points
 from epmigrate.move._toml import Item, comment, string, table
 from epmigrate.write.ini import Document, Option, parse
 from epmigrate.write.setupcfg import pbr_group
-from epmigrate.write.text import strip_bom
+from epmigrate.write.text import strip_bom, unified_diff
 from epmigrate.write.toml_offsets import TomlLayout
 
 __all__ = ["FileChange", "Move", "MoveError", "Moved", "commit", "plan"]
@@ -75,14 +74,7 @@ class FileChange:
 
     def diff(self, root: str) -> str:
         name = os.path.relpath(self.path, root)
-        return "".join(
-            difflib.unified_diff(
-                self.original.splitlines(keepends=True),
-                self.text.splitlines(keepends=True),
-                fromfile="/dev/null" if self.snapshot is None else f"a/{name}",
-                tofile=f"b/{name}",
-            )
-        )
+        return unified_diff(self.original, self.text, name, created=self.snapshot is None)
 
 
 @dataclass(frozen=True)

@@ -76,18 +76,9 @@ class Outcome:
 
     def diff(self) -> str:
         """A unified diff of the change (empty when nothing changes)."""
-        # Imported here: only --diff and --check show a diff.
-        import difflib
+        from epmigrate.write.text import unified_diff
 
-        name = os.path.relpath(self.target.path)
-        return "".join(
-            difflib.unified_diff(
-                self.edit.original.splitlines(keepends=True),
-                self.edit.text.splitlines(keepends=True),
-                fromfile=f"a/{name}",
-                tofile=f"b/{name}",
-            )
-        )
+        return unified_diff(self.edit.original, self.edit.text, os.path.relpath(self.target.path))
 
     @property
     def added(self) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["BOM", "Source", "TextEdits", "file_name", "source", "strip_bom"]
+__all__ = ["BOM", "Source", "TextEdits", "file_name", "source", "strip_bom", "unified_diff"]
 
 BOM = "\ufeff"
 """The UTF-8 byte order mark as a character, as a ``utf-8`` read leaves it."""
@@ -25,6 +25,24 @@ def strip_bom(text: str) -> tuple[str, str]:
     if text.startswith(BOM):
         return BOM, text[1:]
     return "", text
+
+
+def unified_diff(old: str, new: str, name: str, *, created: bool = False) -> str:
+    """The ``a/NAME`` to ``b/NAME`` unified diff of a file's text (``/dev/null`` before a new one).
+
+    Empty when nothing changes. difflib is imported here: only ``--diff`` and
+    ``--check`` show one.
+    """
+    import difflib
+
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile="/dev/null" if created else f"a/{name}",
+            tofile=f"b/{name}",
+        )
+    )
 
 
 def file_name(path: str | None, default: str) -> str:
