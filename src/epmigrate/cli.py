@@ -1085,7 +1085,7 @@ def fix_callers_command(paths: tuple[str, ...], check: bool, show_diff: bool, fm
                     "path": f.path,
                     "module": f.module,
                     "changed": f.changed,
-                    "helpers": f.result.helpers,
+                    "helpers": list(f.result.helpers.values()),
                     "rewrites": [{"line": r.line, "what": r.what} for r in f.result.rewrites],
                     "findings": [
                         {"line": x.line, "message": x.message, "hint": x.hint}

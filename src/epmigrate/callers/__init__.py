@@ -101,7 +101,7 @@ def prepare(paths: Sequence[str]) -> list[FileFix]:
         module = _module_name(path)
         if module is None:
             continue
-        for kind, name in zip(_kinds(result), result.helpers, strict=True):
+        for kind, name in result.helpers.items():
             owners.setdefault(kind, set()).add(module)
             helper_names[(kind, module)] = name
     targets: dict[str, str] = {}
@@ -125,13 +125,6 @@ def _rewrite_one(text: str, path: str, targets: dict[str, str]) -> Result:
         return rewrite(text, path=path, targets=targets)
     except ParseError as exc:
         return Result(text, [], [Finding(exc.line or 1, exc.message, exc.hint or "")])
-
-
-def _kinds(result: Result) -> list[str]:
-    from epmigrate.callers._helpers import HELPERS
-
-    names = {name: kind for kind, (name, _) in HELPERS.items()}
-    return [names.get(h.rstrip("_"), h) for h in result.helpers]
 
 
 def commit(fixes: Sequence[FileFix]) -> None:

@@ -81,8 +81,8 @@ class Result:
     text: str
     rewrites: list[Rewrite] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    helpers: list[str] = field(default_factory=list)
-    """The helpers the module gained, by their name in it."""
+    helpers: dict[str, str] = field(default_factory=dict)
+    """The helpers the module gained: their kind (a key of ``HELPERS``) to their name in it."""
 
 
 class _Rewriter:
@@ -853,5 +853,5 @@ def rewrite(
         new.code,
         sorted(r.rewrites, key=lambda x: x.line),
         sorted(r.findings, key=lambda f: f.line),
-        [r.helpers[k] for k in HELPERS if k in r.helpers],
+        {k: r.helpers[k] for k in HELPERS if k in r.helpers},
     )
