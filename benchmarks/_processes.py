@@ -6,6 +6,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,3 +39,19 @@ def child_cpu(argv: list[str], env: dict[str, str]) -> float:
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def wall(
+    argv: list[str], env: dict[str, str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,)
+) -> float:
+    """Run ``argv`` to completion; its wall-clock seconds (what a user waits for).
+
+    An exit status outside ``ok`` (``--check`` exits 1 when a change is due)
+    or a traceback on stderr stops the benchmark with the output.
+    """
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode not in ok or "Traceback" in done.stderr:
+        raise SystemExit(f"{argv[0]} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return seconds

@@ -22,30 +22,18 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _processes import bytecode_env, epmigrate_script
+from _processes import bytecode_env, epmigrate_script, wall
 from _report import Row, report
 
 REPO = Path(__file__).resolve().parents[1]
 GOAL = 1.10
 
 HOOK = "import sys, build.util; build.util.project_wheel_metadata('.', isolated={isolated})"
-
-
-def wall(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    # --check exits 1 when the file would change: that is the case measured.
-    if done.returncode not in (0, 1) or "Traceback" in done.stderr:
-        raise SystemExit(f"{argv[0]} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return seconds
 
 
 def pairs(project: Path, env: dict[str, str], runs: int, *, isolated: bool) -> tuple[float, float]:
@@ -58,7 +46,7 @@ def pairs(project: Path, env: dict[str, str], runs: int, *, isolated: bool) -> t
         # ABBA order: neither side always runs on a warm disk cache.
         order = [(tool, mine), (hook, base)]
         for argv, into in order if i % 2 == 0 else order[::-1]:
-            into.append(wall(argv, project, env))
+            into.append(wall(argv, env, cwd=project, ok=(0, 1)))
     return statistics.median(mine), statistics.median(base)
 
 

@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _processes import bytecode_env, epmigrate_script
+from _processes import bytecode_env, epmigrate_script, wall
 from _report import Row, report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,15 +40,6 @@ BASELINE = (
 )
 
 
-def wall(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{argv[0]} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return seconds
-
-
 def pairs(project: str, work: Path, env: dict[str, str], runs: int) -> tuple[float, float]:
     tool = [str(epmigrate_script()), "move"]
     base = [sys.executable, "-c", BASELINE]
@@ -61,7 +50,7 @@ def pairs(project: str, work: Path, env: dict[str, str], runs: int) -> tuple[flo
         order = [(tool, mine), (base, theirs)]
         # ABBA order: neither side always runs on a warm disk cache.
         for argv, into in order if i % 2 == 0 else order[::-1]:
-            into.append(wall(argv, copy, env))
+            into.append(wall(argv, env, cwd=copy))
         assert "[project" in (copy / "pyproject.toml").read_text(encoding="utf-8")
     return statistics.median(mine), statistics.median(theirs)
 

@@ -30,8 +30,7 @@ from epmigrate.move._errors import MoveError
 from epmigrate.move._metadata import ProjectTable, project_table
 from epmigrate.move._setuppy import SetupPy, read_setup_py, without_entry_points
 from epmigrate.move._toml import Item, comment, string, table
-from epmigrate.write.ini import Document, Option, parse
-from epmigrate.write.setupcfg import pbr_group
+from epmigrate.write.ini import Document, Option, parse, pbr_group
 from epmigrate.write.text import strip_bom, unified_diff
 from epmigrate.write.toml_offsets import TomlLayout
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     # this module and never needs the merge rules (nor their imports).
     from epmigrate.write.merge import Existing
 
-__all__ = ["DEFAULT_SECTION", "Document", "EntryLine", "Option", "Section", "parse"]
+__all__ = ["DEFAULT_SECTION", "Document", "EntryLine", "Option", "Section", "parse", "pbr_group"]
 
 DEFAULT_SECTION = "DEFAULT"
 
@@ -326,6 +326,15 @@ class Document:
         out = [self._bom]
         out += (contents[i] + eols[i] for i in range(len(contents)) if i not in gone)
         return "".join(out)
+
+
+def pbr_group(group: str) -> str:
+    """The group name pbr registers for an option of setup.cfg ``[entry_points]``.
+
+    Here, beside the reading of the file, so that a reader of setup.cfg
+    (``epmigrate move``) has pbr's rule without the writer's imports.
+    """
+    return group.lower().replace("-", "_")
 
 
 def _split_lines(body: str) -> tuple[list[str], list[str]]:

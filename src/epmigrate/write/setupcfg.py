@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from epmigrate.errors import ConflictError, ParseError, ValidationError
 from epmigrate.model import EntryPointSpec
-from epmigrate.write.ini import DEFAULT_SECTION, Document, Section, parse
+from epmigrate.write.ini import DEFAULT_SECTION, Document, Section, parse, pbr_group
 from epmigrate.write.merge import EditResult, Existing, MergePlan, group_by, plan_merge
 
 # The document model is part of this module's interface: setup.cfg is read
@@ -223,11 +223,6 @@ def _refuse_bad_interpolation(doc: Document, path: str | None) -> None:
                     line=line,
                     hint="write a literal '%' as '%%', then run again; nothing was written",
                 ) from exc
-
-
-def pbr_group(group: str) -> str:
-    """The group name pbr registers for an option of ``[entry_points]``."""
-    return group.lower().replace("-", "_")
 
 
 def _refusepbr_group(group: str, path: str | None) -> None:
