@@ -527,38 +527,37 @@ class _Rewriter:
 
     # -- the pass ------------------------------------------------------------------
 
+    def call(self, node: cst.Call) -> bool:
+        """Rewrite one pkg_resources call; whether it now gives entry points to follow."""
+        names = self.q(node.func)
+        if names & _ITER:
+            return self.iter_call(node)
+        if names & _INFO:
+            return self.dist_call(node, "entry_info", ["dist", "group", "name"], "get_entry_info")
+        if names & _PARSE:
+            return self.parse_call(node)
+        if names & _LOAD:
+            self.dist_call(node, "load_entry_point", ["dist", "group", "name"], "load_entry_point")
+        elif names & _MAP:
+            self.dist_call(node, "entry_map", ["dist", "group"], "get_entry_map")
+        elif names & _DIST:
+            self.distribution_call(node, "get_distribution")
+        elif names & _REQUIRE:
+            self.distribution_call(node, "require")
+        elif names & _RESOURCE_FILENAME:
+            self.resource_call(node, "resource_filename")
+        elif names & _RESOURCE_STRING:
+            self.resource_call(node, "resource_string")
+        elif names & _NAMESPACE or _dunder_import_of(node.func):
+            self.namespace_call(node)
+        return False
+
     def run(self) -> None:
         producers: list[cst.Call] = []
         for node in self.nodes:
             if isinstance(node, cst.Call):
-                names = self.q(node.func)
-                if names & _ITER:
-                    if self.iter_call(node):
-                        producers.append(node)
-                elif names & _LOAD:
-                    self.dist_call(
-                        node, "load_entry_point", ["dist", "group", "name"], "load_entry_point"
-                    )
-                elif names & _MAP:
-                    self.dist_call(node, "entry_map", ["dist", "group"], "get_entry_map")
-                elif names & _INFO:
-                    if self.dist_call(
-                        node, "entry_info", ["dist", "group", "name"], "get_entry_info"
-                    ):
-                        producers.append(node)
-                elif names & _PARSE:
-                    if self.parse_call(node):
-                        producers.append(node)
-                elif names & _DIST:
-                    self.distribution_call(node, "get_distribution")
-                elif names & _REQUIRE:
-                    self.distribution_call(node, "require")
-                elif names & _RESOURCE_FILENAME:
-                    self.resource_call(node, "resource_filename")
-                elif names & _RESOURCE_STRING:
-                    self.resource_call(node, "resource_string")
-                elif names & _NAMESPACE or _dunder_import_of(node.func):
-                    self.namespace_call(node)
+                if self.call(node):
+                    producers.append(node)
             elif isinstance(node, cst.ExceptHandler) and node.type is not None:
                 types = (
                     [e.value for e in node.type.elements]

@@ -382,7 +382,7 @@ def _check_cfg(old: Document, new_text: str, drop: set[int], path: str) -> None:
         )
 
 
-def _insert_at(body: str, layout: TomlLayout, family: tuple[str, ...]) -> int | None:
+def _insert_at(layout: TomlLayout, family: tuple[str, ...]) -> int | None:
     """The offset after the last table at or below ``family``, or ``None``."""
     headers = layout.headers_under(family)
     if not headers:
@@ -546,7 +546,7 @@ def plan(root: str = ".") -> Move:
             expected["build-system"] = tomllib.loads("\n".join(chunks[0]))["build-system"]
         new_block = _blocks(chunks)
         at = (
-            _insert_at(body, layout, ("build-system",))
+            _insert_at(layout, ("build-system",))
             if layout is not None and "build-system" in data
             else None
         )
@@ -558,7 +558,7 @@ def plan(root: str = ".") -> Move:
         assert layout is not None
         body2 = _without_dynamic(body, layout, data, pp_path)
         layout2 = TomlLayout(body2) if body2 != body else layout
-        at = _insert_at(body2, layout2, ("project",))
+        at = _insert_at(layout2, ("project",))
         block = _block(_blocks(group_blocks), newline)
         if at is None:
             sep = "" if body2.endswith(("\n", "\r")) or not body2 else newline

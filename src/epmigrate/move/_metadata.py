@@ -205,7 +205,7 @@ def project_table(
     _description(r)
     _people(r, "authors", "author", "author_email")
     _people(r, "maintainers", "maintainer", "maintainer_email")
-    _readme(r, path)
+    _readme(r)
     opt = r.opt("metadata", "license")
     if opt is not None and not r.from_setup_py("license"):
         comments = r.take(opt)
@@ -340,7 +340,7 @@ def _description(r: _Reader) -> None:
         r.out.fields.append(_string_field(r, "description", winner, text))
 
 
-def _readme(r: _Reader, path: str) -> None:
+def _readme(r: _Reader) -> None:
     if "readme" in r.out.dynamic:
         return
     # pbr reads description_file only when there is no long_description.
